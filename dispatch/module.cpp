@@ -1,0 +1,84 @@
+// The dispatch module's entry point: registers aio's CPU kernels at ATen's
+// dispatcher. Loaded by the preload once libtorch is in the process; its
+// undefined symbols resolve against the torch libraries the process loaded.
+#include <c10/util/Exception.h>
+#include <torch/library.h>
+
+#include <pthread.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "dispatch_common.h"
+#include "overrides.h"
+
+// Read by the preload with libelf before it dlopens this module.
+extern "C" __attribute__((section(AIO_TORCH_VERSION_SECTION), used))
+const char aio_built_for_torch[] = AIO_TORCH_VERSION;
+
+namespace aio {
+
+const aio_host_api *g_host;
+aio_kernels g_kernels;
+
+namespace {
+std::atomic<bool> g_parallel_used{false};
+std::atomic<bool> g_parallel_broken{false};
+void on_fork_child() {
+  if (g_parallel_used.load(std::memory_order_relaxed)) g_parallel_broken.store(true);
+}
+}  // namespace
+
+bool parallel_is_safe() { return !g_parallel_broken.load(std::memory_order_relaxed); }
+void note_parallel_used() { g_parallel_used.store(true, std::memory_order_relaxed); }
+void install_fork_handler() { pthread_atfork(nullptr, nullptr, on_fork_child); }
+
+namespace {
+
+// Registration makes PyTorch warn "Overriding a previously registered
+// kernel": that is the point of the exercise, so it goes to our debug log
+// instead of the user's stderr. Other warnings pass through unchanged.
+class RegistrationWarnings : public c10::WarningHandler {
+ public:
+  explicit RegistrationWarnings(c10::WarningHandler *prev) : prev_(prev) {}
+  void process(const c10::Warning &w) override {
+    const std::string &msg = w.msg();
+    if (msg.find("Overriding a previously registered kernel") != std::string::npos) {
+      g_host->log(AIO_LOG_TRACE, "torch: %s", msg.substr(0, msg.find('\n')).c_str());
+      return;
+    }
+    if (prev_) prev_->process(w);
+  }
+
+ private:
+  c10::WarningHandler *prev_;
+};
+
+}  // namespace
+}  // namespace aio
+
+extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const aio_host_api *host) {
+  using namespace aio;
+  if (!host || host->version != AIO_HOST_API_VERSION) return -1;
+  g_host = host;
+  unsigned isa = aio_isa_apply_cap(aio_isa_detect(), host->config->max_isa);
+  aio_kernels_init(&g_kernels, isa);
+  install_fork_handler();
+  char isa_text[256];
+  aio_isa_describe(isa, isa_text, sizeof isa_text);
+  host->log(AIO_LOG_DEBUG, "kernels: isa [%s], f32 gemm %s", isa_text, g_kernels.f32_gemm.name);
+
+  RegistrationWarnings quiet(c10::WarningUtils::get_warning_handler());
+  c10::WarningUtils::WarningHandlerGuard guard(&quiet);
+  try {
+    // Leaked on purpose: kernels stay registered until the process ends, and
+    // deregistering during static destruction would race torch's own.
+    auto *lib = new torch::Library(torch::Library::IMPL, "aten", c10::DispatchKey::CPU, __FILE__, __LINE__);
+    int n = register_gemm_overrides(*lib);
+    return n;
+  } catch (const std::exception &e) {
+    host->log(AIO_LOG_ERROR, "registering kernels failed: %s", e.what());
+    return -1;
+  }
+}

@@ -1,0 +1,199 @@
+// aten::addmm and aten::mm (functional and out=) for fp32: what nn.Linear
+// and torch.matmul reach for 2-D and folded 3-D inputs. Anything outside
+// the kernel's contract goes to the original CPU kernel (at::cpu::*, a direct
+// call that does not re-enter the dispatcher).
+#include <ATen/MemoryOverlap.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/addmm_cpu_dispatch.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/mm_cpu_dispatch.h>
+#include <ATen/ExpandUtils.h>
+
+#include <algorithm>
+
+#include "dispatch_common.h"
+#include "overrides.h"
+
+namespace aio {
+namespace {
+
+int g_op_addmm, g_op_addmm_out, g_op_mm, g_op_mm_out;
+
+bool is_plain_f32(const at::Tensor &t) {
+  return t.layout() == at::kStrided && t.device().is_cpu() && t.scalar_type() == at::kFloat &&
+         !t.is_neg();
+}
+
+int check_dense(const at::Tensor &t) {
+  if (!t.device().is_cpu()) return AIO_FB_DEVICE;
+  if (t.layout() != at::kStrided) return AIO_FB_LAYOUT;
+  if (!is_plain_f32(t)) return AIO_FB_DTYPE;
+  return AIO_ACCELERATED;
+}
+
+// The product of `ops` below this many multiply-adds runs on the caller's
+// thread: waking the pool costs more than it saves.
+constexpr int64_t kSerialMacs = 1 << 18;
+
+// Plans C = beta*S + alpha*A@B for the kernel, or says why it cannot.
+int plan_gemm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
+              const at::Scalar &alpha, aio_f32_gemm_args &g) {
+  if (int r = check_dense(a)) return r;
+  if (int r = check_dense(b)) return r;
+  if (a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(0)) return AIO_FB_SHAPE;  // stock reports it
+  const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
+  if (M == 0 || N == 0 || K == 0) return AIO_FB_EMPTY;
+  if (beta.isComplex() || alpha.isComplex() || beta.isBoolean() || alpha.isBoolean()) return AIO_FB_ARGS;
+  g = aio_f32_gemm_args{};
+  g.m = M, g.n = N, g.k = K;
+  g.alpha = alpha.to<float>();
+  g.beta = self ? beta.to<float>() : 0.f;
+  if (g.alpha == 0.f) return AIO_FB_ARGS;  // stock skips A@B entirely then (NaN semantics)
+  // A: unit stride along K.
+  if (a.stride(1) != 1 && K > 1) return AIO_FB_STRIDES;
+  g.a = a.const_data_ptr<float>();
+  g.lda = M > 1 ? a.stride(0) : K;
+  // B: either W[N][K] (a transposed nn.Linear weight) or row-major [K][N].
+  if (b.stride(0) == 1 || K == 1) {
+    g.b_trans = 1;
+    g.ldb = N > 1 ? b.stride(1) : K;
+    if (K > 1 && b.stride(0) != 1) return AIO_FB_STRIDES;
+  } else if (b.stride(1) == 1 || N == 1) {
+    g.b_trans = 0;
+    g.ldb = K > 1 ? b.stride(0) : N;
+  } else {
+    return AIO_FB_STRIDES;
+  }
+  g.b = b.const_data_ptr<float>();
+  if (self && self->defined() && g.beta != 0.f) {
+    if (int r = check_dense(*self)) return r;
+    if (!at::is_expandable_to(self->sizes(), {M, N})) return AIO_FB_SHAPE;
+    at::Tensor s = self->expand({M, N});
+    g.s = s.const_data_ptr<float>();
+    g.s_stride_m = s.stride(0);
+    g.s_stride_n = s.stride(1);
+  }
+  return AIO_ACCELERATED;
+}
+
+// The out tensor must be a plain [M,N] row-major matrix that overlaps no
+// input except, exactly, S (in-place accumulation is in the kernel contract).
+int attach_out(at::Tensor &out, const at::Tensor *self, const at::Tensor &a, const at::Tensor &b,
+               aio_f32_gemm_args &g) {
+  if (int r = check_dense(out)) return r;
+  if (out.dim() != 2 || out.size(0) != g.m || out.size(1) != g.n) return AIO_FB_OUT;  // stock resizes
+  if (out.stride(1) != 1 && g.n > 1) return AIO_FB_OUT;
+  if (g.m > 1 && out.stride(0) < g.n) return AIO_FB_OUT;
+  if (at::get_overlap_status(out, a) != at::MemOverlapStatus::No ||
+      at::get_overlap_status(out, b) != at::MemOverlapStatus::No)
+    return AIO_FB_OUT;
+  if (g.s && self) {
+    auto st = at::get_overlap_status(out, *self);
+    bool exact = st == at::MemOverlapStatus::Full && self->sizes() == out.sizes() &&
+                 self->strides() == out.strides();
+    if (st != at::MemOverlapStatus::No && !exact) return AIO_FB_OUT;
+  }
+  g.c = out.mutable_data_ptr<float>();
+  g.ldc = g.m > 1 ? out.stride(0) : g.n;
+  return AIO_ACCELERATED;
+}
+
+void run_gemm(const aio_f32_gemm_args &g) {
+  const aio_f32_gemm_config &k = g_kernels.f32_gemm;
+  const int64_t nr = std::max<int64_t>(k.nr, 1), mr = std::max<int64_t>(k.mr, 1);
+  const int64_t threads = at::get_num_threads();
+  if (threads <= 1 || g.m * g.n * g.k < kSerialMacs || at::in_parallel_region() || !parallel_is_safe()) {
+    k.fn(&g, 0, g.m, 0, g.n);
+    return;
+  }
+  // Split N first (each thread streams its own slice of the weight), then M
+  // when N alone does not give every thread a few tiles.
+  const int64_t want = threads * 4;
+  const int64_t n_blocks = (g.n + nr - 1) / nr;
+  int64_t n_tile = nr * std::max<int64_t>(1, n_blocks / want);
+  int64_t n_tiles = (g.n + n_tile - 1) / n_tile;
+  int64_t m_tiles = std::min<int64_t>((g.m + mr - 1) / mr, std::max<int64_t>(1, want / n_tiles));
+  int64_t m_tile = ((g.m + m_tiles - 1) / m_tiles + mr - 1) / mr * mr;
+  m_tiles = (g.m + m_tile - 1) / m_tile;
+  note_parallel_used();
+  at::parallel_for(0, n_tiles * m_tiles, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; t++) {
+      int64_t mi = t / n_tiles, ni = t % n_tiles;
+      int64_t m0 = mi * m_tile, n0 = ni * n_tile;
+      k.fn(&g, m0, std::min(g.m, m0 + m_tile), n0, std::min(g.n, n0 + n_tile));
+    }
+  });
+}
+
+at::Tensor aio_addmm(const at::Tensor &self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
+                     const at::Scalar &alpha) {
+  OpCall call(g_op_addmm);
+  aio_f32_gemm_args g;
+  if (int r = plan_gemm(&self, a, b, beta, alpha, g)) {
+    call.fallback(r);
+    return at::cpu::addmm(self, a, b, beta, alpha);
+  }
+  at::Tensor out = at::empty({g.m, g.n}, a.options());
+  g.c = out.mutable_data_ptr<float>();
+  g.ldc = g.n;
+  run_gemm(g);
+  return out;
+}
+
+at::Tensor &aio_addmm_out(const at::Tensor &self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
+                          const at::Scalar &alpha, at::Tensor &out) {
+  OpCall call(g_op_addmm_out);
+  aio_f32_gemm_args g;
+  int r = plan_gemm(&self, a, b, beta, alpha, g);
+  if (!r) r = attach_out(out, &self, a, b, g);
+  if (r) {
+    call.fallback(r);
+    return at::cpu::addmm_outf(self, a, b, beta, alpha, out);
+  }
+  run_gemm(g);
+  return out;
+}
+
+at::Tensor aio_mm(const at::Tensor &a, const at::Tensor &b) {
+  OpCall call(g_op_mm);
+  aio_f32_gemm_args g;
+  if (int r = plan_gemm(nullptr, a, b, 0, 1, g)) {
+    call.fallback(r);
+    return at::cpu::mm(a, b);
+  }
+  at::Tensor out = at::empty({g.m, g.n}, a.options());
+  g.c = out.mutable_data_ptr<float>();
+  g.ldc = g.n;
+  run_gemm(g);
+  return out;
+}
+
+at::Tensor &aio_mm_out(const at::Tensor &a, const at::Tensor &b, at::Tensor &out) {
+  OpCall call(g_op_mm_out);
+  aio_f32_gemm_args g;
+  int r = plan_gemm(nullptr, a, b, 0, 1, g);
+  if (!r) r = attach_out(out, nullptr, a, b, g);
+  if (r) {
+    call.fallback(r);
+    return at::cpu::mm_outf(a, b, out);
+  }
+  run_gemm(g);
+  return out;
+}
+
+}  // namespace
+
+int register_gemm_overrides(torch::Library &lib) {
+  g_op_addmm = g_host->prof_register_op("aten::addmm");
+  g_op_addmm_out = g_host->prof_register_op("aten::addmm.out");
+  g_op_mm = g_host->prof_register_op("aten::mm");
+  g_op_mm_out = g_host->prof_register_op("aten::mm.out");
+  lib.impl("addmm", TORCH_FN(aio_addmm));
+  lib.impl("addmm.out", TORCH_FN(aio_addmm_out));
+  lib.impl("mm", TORCH_FN(aio_mm));
+  lib.impl("mm.out", TORCH_FN(aio_mm_out));
+  return 4;
+}
+
+}  // namespace aio

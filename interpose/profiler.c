@@ -1,0 +1,184 @@
+/* Per-op counters: calls, accelerated calls, fallbacks by reason, time.
+ * Always counted (relaxed atomics, a few ns); timed only when AIO_PROFILER
+ * or AIO_PROFILER_FILE is set. Reported at exit as a table on stderr and/or
+ * JSON whose key names other tools rely on. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aio_host_api.h"
+#include "aio_log.h"
+#include "preload.h"
+
+#define MAX_OPS 256
+
+typedef struct op_stats {
+    char name[96];
+    atomic_ullong outcome[AIO_FB_COUNT]; /* [AIO_ACCELERATED] + one per reason */
+    atomic_ullong ns;
+    atomic_uint logged_reasons; /* bit per reason: the debug line is printed once */
+} op_stats;
+
+static op_stats g_ops[MAX_OPS];
+static atomic_int g_nops;
+static pthread_mutex_t g_register_lock = PTHREAD_MUTEX_INITIALIZER;
+static char g_torch_version[64];
+static const aio_config *g_cfg;
+
+static const char *const k_reason_names[AIO_FB_COUNT] = {
+    [AIO_ACCELERATED] = "accelerated", [AIO_FB_DTYPE] = "dtype",   [AIO_FB_LAYOUT] = "layout",
+    [AIO_FB_DEVICE] = "device",        [AIO_FB_STRIDES] = "strides", [AIO_FB_SHAPE] = "shape",
+    [AIO_FB_POLICY] = "policy",        [AIO_FB_EMPTY] = "empty",   [AIO_FB_ARGS] = "args",
+    [AIO_FB_OUT] = "out",
+};
+
+const char *aio_fallback_reason_name(int reason)
+{
+    return reason >= 0 && reason < AIO_FB_COUNT ? k_reason_names[reason] : "unknown";
+}
+
+int aio_prof_register_op(const char *name)
+{
+    pthread_mutex_lock(&g_register_lock);
+    int n = atomic_load(&g_nops), id = -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(g_ops[i].name, name) == 0)
+            id = i;
+    if (id < 0 && n < MAX_OPS) {
+        snprintf(g_ops[n].name, sizeof g_ops[n].name, "%s", name);
+        atomic_store(&g_nops, n + 1);
+        id = n;
+    }
+    pthread_mutex_unlock(&g_register_lock);
+    return id;
+}
+
+void aio_prof_record(int op, int reason, uint64_t ns)
+{
+    if (op < 0 || op >= MAX_OPS || reason < 0 || reason >= AIO_FB_COUNT)
+        return;
+    op_stats *s = &g_ops[op];
+    atomic_fetch_add_explicit(&s->outcome[reason], 1, memory_order_relaxed);
+    if (ns)
+        atomic_fetch_add_explicit(&s->ns, ns, memory_order_relaxed);
+    if (reason != AIO_ACCELERATED && aio_log_level() >= AIO_LOG_DEBUG) {
+        unsigned bit = 1u << reason;
+        if (!(atomic_fetch_or(&s->logged_reasons, bit) & bit))
+            aio_log(AIO_LOG_DEBUG, "%s: falling back to stock (%s)", s->name, k_reason_names[reason]);
+    }
+}
+
+void aio_prof_set_torch_version(const char *v) { snprintf(g_torch_version, sizeof g_torch_version, "%s", v); }
+
+static unsigned long long total_calls(op_stats *s)
+{
+    unsigned long long t = 0;
+    for (int r = 0; r < AIO_FB_COUNT; r++)
+        t += atomic_load(&s->outcome[r]);
+    return t;
+}
+
+static void report_table(FILE *out)
+{
+    int n = atomic_load(&g_nops);
+    fprintf(out, "aio: per-op report (torch %s, pid %d)\n", g_torch_version, (int)getpid());
+    fprintf(out, "aio: %-28s %10s %12s %10s %12s  %s\n", "op", "calls", "accelerated", "fallback", "time_ms",
+            "fallback reasons");
+    for (int i = 0; i < n; i++) {
+        op_stats *s = &g_ops[i];
+        unsigned long long calls = total_calls(s), acc = atomic_load(&s->outcome[AIO_ACCELERATED]);
+        char reasons[256] = "";
+        size_t used = 0;
+        for (int r = 1; r < AIO_FB_COUNT; r++) {
+            unsigned long long c = atomic_load(&s->outcome[r]);
+            if (c && used < sizeof reasons)
+                used += (size_t)snprintf(reasons + used, sizeof reasons - used, "%s%s=%llu", used ? " " : "",
+                                         k_reason_names[r], c);
+        }
+        fprintf(out, "aio: %-28s %10llu %12llu %10llu %12.3f  %s\n", s->name, calls, acc, calls - acc,
+                (double)atomic_load(&s->ns) / 1e6, reasons);
+    }
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(out, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(out, "\\u%04x", *s);
+        else
+            fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* "%p" in the path becomes the pid, so spawned workers can keep their own. */
+static void expand_path(const char *tmpl, char *out, size_t len)
+{
+    size_t o = 0;
+    for (const char *p = tmpl; *p && o + 1 < len; p++) {
+        if (p[0] == '%' && p[1] == 'p') {
+            o += (size_t)snprintf(out + o, len - o, "%d", (int)getpid());
+            p++;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o < len ? o : len - 1] = 0;
+}
+
+static void report_json(const char *tmpl)
+{
+    char path[4096], tmp[4200];
+    expand_path(tmpl, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        aio_log(AIO_LOG_WARN, "AIO_PROFILER_FILE=\"%s\": cannot write the report", path);
+        return;
+    }
+    fprintf(out, "{\"torch_version\": ");
+    json_string(out, g_torch_version);
+    fprintf(out, ", \"pid\": %d, \"ops\": {", (int)getpid());
+    int n = atomic_load(&g_nops);
+    for (int i = 0; i < n; i++) {
+        op_stats *s = &g_ops[i];
+        fprintf(out, "%s\n  ", i ? "," : "");
+        json_string(out, s->name);
+        fprintf(out, ": {\"calls\": %llu, \"accelerated\": %llu, \"fallback\": {", total_calls(s),
+                (unsigned long long)atomic_load(&s->outcome[AIO_ACCELERATED]));
+        int first = 1;
+        for (int r = 1; r < AIO_FB_COUNT; r++) {
+            unsigned long long c = atomic_load(&s->outcome[r]);
+            if (!c)
+                continue;
+            fprintf(out, "%s\"%s\": %llu", first ? "" : ", ", k_reason_names[r], c);
+            first = 0;
+        }
+        fprintf(out, "}, \"ns\": %llu}", (unsigned long long)atomic_load(&s->ns));
+    }
+    fprintf(out, "\n}}\n");
+    if (fclose(out) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        aio_log(AIO_LOG_WARN, "AIO_PROFILER_FILE=\"%s\": cannot write the report", path);
+    }
+}
+
+static void exit_report(void)
+{
+    if (g_cfg->profiler)
+        report_table(stderr);
+    if (g_cfg->profiler_file[0])
+        report_json(g_cfg->profiler_file);
+}
+
+void aio_prof_install_exit_report(const aio_config *cfg)
+{
+    g_cfg = cfg;
+    atexit(exit_report);
+}

@@ -1,0 +1,17 @@
+/* Kernel slots, BLIS-style: every slot starts at the portable reference and
+ * ISA variants overwrite it, once, at start-up. */
+#ifndef AIO_KERNELS_H
+#define AIO_KERNELS_H
+
+#include "aio_f32_gemm.h"
+#include "aio_isa.h"
+
+typedef struct aio_kernels {
+    unsigned isa; /* flags in force after the cap */
+    aio_f32_gemm_config f32_gemm;
+} aio_kernels;
+
+/* Select the best variant of every slot permitted by isa. */
+void aio_kernels_init(aio_kernels *k, unsigned isa);
+
+#endif

@@ -1,0 +1,183 @@
+/* Portable blocked GEMM driver (see f32_gemm_driver.h).
+ *
+ * Large tiles, Goto/BLIS order: for each K block (kc) and N block (nc) pack
+ * B once into nr-wide k-major panels (L2-resident), then for each mr rows of
+ * A pack an mr x kc panel (L1-resident) and sweep it across the B panels.
+ * Small-M tiles with b_trans=1 skip packing: packing W would cost as much
+ * as the few FMAs done per W element, so W is streamed through K-vectorized
+ * dot kernels instead. Buffers are malloc'd per call, never thread-local:
+ * this code is dlopen'd late, where static TLS may be exhausted. */
+#include "f32_gemm_driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
+
+void aio_f32_gemm_pack_t__scalar(size_t kc, size_t rows_valid, size_t width,
+                                 const float *src, size_t ld, float *dst)
+{
+    for (size_t r = 0; r < width; r++) {
+        if (r < rows_valid) {
+            const float *row = src + r * ld;
+            for (size_t p = 0; p < kc; p++)
+                dst[p * width + r] = row[p];
+        } else {
+            for (size_t p = 0; p < kc; p++)
+                dst[p * width + r] = 0.0f;
+        }
+    }
+}
+
+void aio_f32_gemm_pack_b__scalar(size_t kc, size_t cols_valid, size_t width,
+                                 const float *src, size_t ld, float *dst)
+{
+    for (size_t p = 0; p < kc; p++) {
+        memcpy(dst + p * width, src + p * ld, cols_valid * sizeof(float));
+        memset(dst + p * width + cols_valid, 0, (width - cols_valid) * sizeof(float));
+    }
+}
+
+/* The S origin of tile (i, j), or NULL when S does not take part. */
+static const float *s_at(const aio_f32_gemm_args *g, int64_t i, int64_t j)
+{
+    if (g->s == NULL || g->beta == 0.0f)
+        return NULL;
+    return g->s + i * g->s_stride_m + j * g->s_stride_n;
+}
+
+static void out_at(aio_f32_gemm_out *o, const aio_f32_gemm_args *g,
+                   int64_t i, int64_t j, int accumulate)
+{
+    o->c = g->c + i * g->ldc + j;
+    o->ldc = (size_t)g->ldc;
+    o->s = accumulate ? NULL : s_at(g, i, j);
+    o->s_stride_m = g->s_stride_m;
+    o->s_stride_n = g->s_stride_n;
+    o->alpha = g->alpha;
+    o->beta = g->beta;
+    o->accumulate = accumulate;
+}
+
+/* K == 0: C = beta*S, or zeros. */
+static void gemm_k0(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    for (int64_t i = m0; i < m1; i++)
+        for (int64_t j = n0; j < n1; j++) {
+            const float *s = s_at(g, i, j);
+            g->c[i * g->ldc + j] = s ? g->beta * *s : 0.0f;
+        }
+}
+
+static void gemm_dot(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
+                     int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    float out[AIO_F32_GEMM_MAX_DOT * 16];
+    const size_t k = (size_t)g->k, NR = ops->dot_nr;
+    const size_t top = min_sz(min_sz((size_t)(m1 - m0), ops->dot_max_m), AIO_F32_GEMM_MAX_DOT);
+    /* W tiles outermost, one tile wide: each comes from memory once, and
+     * every A row group uses it at once while it is still in L1/L2. */
+    for (int64_t j = n0; j < n1; j += (int64_t)NR) {
+        const size_t nr = min_sz(NR, (size_t)(n1 - j));
+        for (int64_t i = m0; i < m1;) {
+            const aio_f32_gemm_dot_kernel *dk = &ops->dot[min_sz((size_t)(m1 - i), top) - 1];
+            while (dk->fn == NULL) /* a 1-row kernel always exists */
+                dk--;
+            dk->fn(k, g->a + i * g->lda, (size_t)g->lda, g->b + j * g->ldb, (size_t)g->ldb, nr,
+                   out);
+            for (size_t ii = 0; ii < dk->mr; ii++)
+                for (size_t jj = 0; jj < nr; jj++) {
+                    const int64_t ci = i + (int64_t)ii, cj = j + (int64_t)jj;
+                    float v = g->alpha * out[ii * NR + jj];
+                    const float *s = s_at(g, ci, cj);
+                    if (s)
+                        v += g->beta * *s;
+                    g->c[ci * g->ldc + cj] = v;
+                }
+            i += (int64_t)dk->mr;
+        }
+    }
+}
+
+static void gemm_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
+                        int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    const size_t MR = ops->mr, NR = ops->nr;
+    const size_t K = (size_t)g->k, mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
+    const size_t kc_max = min_sz(ops->kc, K);
+    const size_t nc_max = min_sz(ops->nc, round_up(nt, NR));
+    /* One pass over A rows: read B rows in place (b_trans=0), packing only
+     * the ragged last panel, since no later pass would reuse the copy. */
+    const int b_direct = !g->b_trans && mt <= MR;
+
+    float *apack = NULL, *bpack = NULL;
+    const size_t bsize = b_direct ? kc_max * NR : kc_max * round_up(nc_max, NR);
+    if (posix_memalign((void **)&apack, 64, kc_max * MR * sizeof(float)) ||
+        posix_memalign((void **)&bpack, 64, bsize * sizeof(float))) {
+        /* Out of memory: still produce the right answer, slowly. */
+        free(apack);
+        aio_f32_gemm__ref(g, m0, m1, n0, n1);
+        return;
+    }
+
+    aio_f32_gemm_out o;
+    for (size_t pc = 0; pc < K; pc += kc_max) {
+        const size_t kc = min_sz(kc_max, K - pc);
+        for (size_t jc = 0; jc < nt; jc += nc_max) {
+            const size_t nc = min_sz(nc_max, nt - jc);
+            const int64_t j0 = n0 + (int64_t)jc;
+            if (!b_direct) {
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    const size_t nr = min_sz(NR, nc - jr);
+                    float *dst = bpack + jr * kc;
+                    if (g->b_trans)
+                        ops->pack_bt(kc, nr, NR, g->b + (j0 + (int64_t)jr) * g->ldb + (int64_t)pc,
+                                     (size_t)g->ldb, dst);
+                    else
+                        ops->pack_b(kc, nr, NR, g->b + (int64_t)pc * g->ldb + j0 + (int64_t)jr,
+                                    (size_t)g->ldb, dst);
+                }
+            }
+            for (size_t ic = 0; ic < mt; ic += MR) {
+                const size_t mr = min_sz(MR, mt - ic);
+                const int64_t i0 = m0 + (int64_t)ic;
+                ops->pack_a(kc, mr, MR, g->a + i0 * g->lda + (int64_t)pc, (size_t)g->lda, apack);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    const size_t nr = min_sz(NR, nc - jr);
+                    const float *bp = bpack + jr * kc;
+                    size_t ldb = NR;
+                    if (b_direct) {
+                        const float *src = g->b + (int64_t)pc * g->ldb + j0 + (int64_t)jr;
+                        if (nr == NR) {
+                            bp = src;
+                            ldb = (size_t)g->ldb;
+                        } else {
+                            ops->pack_b(kc, nr, NR, src, (size_t)g->ldb, bpack);
+                            bp = bpack;
+                        }
+                    }
+                    out_at(&o, g, i0, j0 + (int64_t)jr, pc > 0);
+                    ops->gemm(kc, apack, bp, ldb, &o, mr, nr);
+                }
+            }
+        }
+    }
+    free(apack);
+    free(bpack);
+}
+
+void aio_f32_gemm_run(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
+                      int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    if (m1 <= m0 || n1 <= n0)
+        return;
+    if (g->k <= 0) {
+        gemm_k0(g, m0, m1, n0, n1);
+        return;
+    }
+    if (g->b_trans && (size_t)(m1 - m0) <= ops->dot_max_m)
+        gemm_dot(ops, g, m0, m1, n0, n1);
+    else
+        gemm_packed(ops, g, m0, m1, n0, n1);
+}

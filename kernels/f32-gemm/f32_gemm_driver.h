@@ -1,0 +1,80 @@
+/* The blocked fp32 GEMM driver and the micro-kernel interfaces it calls.
+ *
+ * One portable driver does the cache blocking, packing order, edges and the
+ * small-M choice; each ISA supplies only micro-kernels (BLIS-style), so the
+ * loop structure is written, and tested, once. Private to kernels/f32-gemm. */
+#ifndef AIO_F32_GEMM_DRIVER_H
+#define AIO_F32_GEMM_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aio_f32_gemm.h"
+
+/* Where a micro-kernel writes its tile and how: C = alpha*acc + beta*S on
+ * the first K block (s == NULL: no S term), C += alpha*acc on later ones. */
+typedef struct aio_f32_gemm_out {
+    float *c;             /* tile origin */
+    size_t ldc;
+    const float *s;       /* S at the tile origin; NULL when S is ignored */
+    int64_t s_stride_m, s_stride_n;
+    float alpha, beta;
+    int accumulate;       /* 1: later K block, add into C */
+} aio_f32_gemm_out;
+
+/* Broadcast micro-kernel: acc[MR][NR] = A_packed(kc x MR, p-major) times
+ * B(kc x NR) with rows ldb floats apart (NR for a packed panel), then the
+ * epilogue above on the valid mr x nr corner. B must hold NR readable
+ * columns per row (packed panels are zero padded). */
+typedef void (*aio_f32_gemm_ukernel_fn)(size_t kc, const float *a_packed,
+                                        const float *b, size_t ldb,
+                                        const aio_f32_gemm_out *out,
+                                        size_t mr, size_t nr);
+
+/* Packs rows_valid rows (or columns) of a source into a zero-padded panel
+ * of `width`; see each use in f32_gemm_driver.c for the exact layout. */
+typedef void (*aio_f32_gemm_pack_fn)(size_t kc, size_t rows_valid, size_t width,
+                                     const float *src, size_t ld, float *dst);
+
+/* K-vectorized dot-product micro-kernel for b_trans=1 and few rows of A:
+ * out[i*nr + j] = sum_p a[i*lda + p] * w[j*ldw + p] for its fixed mr rows
+ * and nr (<= 16) W rows; W rows at or past nr_valid are never read. */
+typedef void (*aio_f32_gemm_dot_fn)(size_t k, const float *a, size_t lda,
+                                    const float *w, size_t ldw, size_t nr_valid,
+                                    float *out);
+
+typedef struct aio_f32_gemm_dot_kernel {
+    aio_f32_gemm_dot_fn fn;
+    size_t mr;
+} aio_f32_gemm_dot_kernel;
+
+#define AIO_F32_GEMM_MAX_DOT 8
+
+typedef struct aio_f32_gemm_ops {
+    size_t mr, nr;        /* broadcast micro-tile */
+    size_t kc, nc;        /* K block (A panel stays in L1), N block (B in L2);
+                           * nc is a multiple of nr */
+    aio_f32_gemm_ukernel_fn gemm;
+    aio_f32_gemm_pack_fn pack_a;   /* A rows -> kc x mr, p-major */
+    aio_f32_gemm_pack_fn pack_bt;  /* W[N][K] rows -> kc x nr, k-major */
+    aio_f32_gemm_pack_fn pack_b;   /* B[K][N] rows -> kc x nr */
+    /* Small-M path for b_trans=1 (0 = never): tiles of at most dot_max_m
+     * rows stream W once through dot[]; dot[r-1] handles r rows (NULL:
+     * use a smaller one), all dot_nr W rows wide. */
+    size_t dot_max_m;
+    size_t dot_nr;
+    aio_f32_gemm_dot_kernel dot[AIO_F32_GEMM_MAX_DOT];
+} aio_f32_gemm_ops;
+
+void aio_f32_gemm_run(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *args,
+                      int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+/* Portable packers, used where an ISA has nothing faster. pack_t serves
+ * both pack_a and pack_bt: K-contiguous rows -> dst[p*width + r]. pack_b:
+ * N-contiguous rows of B -> dst[p*width + j]. */
+void aio_f32_gemm_pack_t__scalar(size_t kc, size_t rows_valid, size_t width,
+                                 const float *src, size_t ld, float *dst);
+void aio_f32_gemm_pack_b__scalar(size_t kc, size_t rows_valid, size_t width,
+                                 const float *src, size_t ld, float *dst);
+
+#endif

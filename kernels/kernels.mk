@@ -1,0 +1,40 @@
+# Kernel-area targets, included by the top-level Makefile.
+#   make bench-kernels   single-threaded GFLOP/s of every kernel variant
+#                        (BENCH_ARGS="--shape 1,4096,4096" to pick shapes)
+#   make test-aarch64    cross-build the kernels and a plain-C checker for
+#                        aarch64 and run it under qemu on two CPU models
+
+.PHONY: bench-kernels
+
+BENCH_KERNEL := $(BUILD)/bench/bench_f32_gemm_kernel
+$(BENCH_KERNEL): bench/bench_f32_gemm_kernel.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+bench-kernels: $(BENCH_KERNEL)
+	$(BENCH_KERNEL) $(BENCH_ARGS)
+
+# aarch64: Criterion is not available for arm64 here, so the same tester
+# (tests/unit/f32_gemm_tester.h) runs from a plain-C main.
+AARCH64_CC      ?= aarch64-linux-gnu-gcc
+QEMU_AARCH64    ?= qemu-aarch64
+AARCH64_SYSROOT ?= /usr/aarch64-linux-gnu
+AARCH64_CFLAGS  := -O2 -march=armv8-a -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+                   -D_GNU_SOURCE -Ienv -Ikernels -Itests/unit
+AARCH64_OBJS    := $(KERNEL_SRCS:%.c=$(BUILD)/aarch64/obj/%.o)
+AARCH64_CHECK   := $(BUILD)/aarch64/f32_gemm_check
+
+$(BUILD)/aarch64/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -c $< -o $@
+
+$(AARCH64_CHECK): tests/kernels/f32_gemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+# neoverse-n1: NEON + dotprod + fp16, no SVE. max: every feature qemu has.
+test-aarch64: $(AARCH64_CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_CHECK) --expect-isa "neon dotprod fp16"
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_CHECK) --expect-isa "neon dotprod fp16 i8mm bf16 sve"
+
+-include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)

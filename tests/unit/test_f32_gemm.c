@@ -1,0 +1,158 @@
+/* fp32 GEMM: every variant this CPU can run, through the shared sweeps of
+ * f32_gemm_tester.h, plus slot selection and ISA caps. */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include "aio_config.h"
+#include "aio_kernels.h"
+#include "f32_gemm_tester.h"
+
+typedef struct sweep_ctx {
+    const aio_f32_gemm_variant *v;
+    int cases, failures;
+} sweep_ctx;
+
+static int check_case(const f32_gemm_case *tc, void *p)
+{
+    sweep_ctx *ctx = p;
+    char msg[512];
+    ctx->cases++;
+    if (f32_gemm_test(ctx->v->fn, tc, msg, sizeof msg)) {
+        cr_log_error("%s: %s", ctx->v->name, msg);
+        ctx->failures++;
+    }
+    return ctx->failures >= 10; /* enough to diagnose; keep the log short */
+}
+
+static void sweep_all_variants(int suite)
+{
+    const unsigned isa = aio_isa_detect();
+    int ran = 0;
+    for (size_t i = 0; i < aio_f32_gemm_variant_count; i++) {
+        const aio_f32_gemm_variant *v = &aio_f32_gemm_variants[i];
+        if ((v->isa_required & isa) != v->isa_required) {
+            cr_log_info("skip %s: CPU lacks its ISA", v->name);
+            continue;
+        }
+        sweep_ctx ctx = {v, 0, 0};
+        f32_gemm_for_each_case(suite, check_case, &ctx);
+        cr_expect_eq(ctx.failures, 0, "%s: %d failing case(s), see log", v->name, ctx.failures);
+        cr_log_info("%s: %d cases", v->name, ctx.cases);
+        ran++;
+    }
+    cr_assert_gt(ran, 0);
+}
+
+Test(f32_gemm, sizes_around_tiles, .timeout = 300) { sweep_all_variants(F32_GEMM_SUITE_SIZES); }
+Test(f32_gemm, large_and_blocked, .timeout = 300) { sweep_all_variants(F32_GEMM_SUITE_LARGE); }
+Test(f32_gemm, s_modes_alpha_beta_padding, .timeout = 300)
+{
+    sweep_all_variants(F32_GEMM_SUITE_OPTIONS);
+}
+
+/* The tester itself must catch a wrong kernel, or the sweeps prove nothing. */
+static void off_by_one_kernel(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0,
+                              int64_t n1)
+{
+    aio_f32_gemm__ref(g, m0, m1, n0, n1);
+    if (m0 == 0 && n0 == 0)
+        g->c[0] += 1e-3f;
+}
+
+static void skip_edge_kernel(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0,
+                             int64_t n1)
+{
+    aio_f32_gemm__ref(g, m0, m1, n0, n1 - 1 > n0 ? n1 - 1 : n1);
+}
+
+Test(f32_gemm, tester_catches_bugs)
+{
+    char msg[512];
+    const f32_gemm_case tc = {13, 33, 61, 1, F32_GEMM_S_ROW, 1.0f, 1.0f, 0, 2, 3, 7};
+    cr_expect_eq(f32_gemm_test(aio_f32_gemm__ref, &tc, msg, sizeof msg), 0, "%s", msg);
+    cr_expect_eq(f32_gemm_test(off_by_one_kernel, &tc, msg, sizeof msg), 1);
+    cr_expect_eq(f32_gemm_test(skip_edge_kernel, &tc, msg, sizeof msg), 1);
+}
+
+static const aio_f32_gemm_variant *find_variant(const char *name)
+{
+    for (size_t i = 0; i < aio_f32_gemm_variant_count; i++)
+        if (strcmp(aio_f32_gemm_variants[i].name, name) == 0)
+            return &aio_f32_gemm_variants[i];
+    return NULL;
+}
+
+Test(f32_gemm, variant_list_is_sane)
+{
+    cr_assert_geq(aio_f32_gemm_variant_count, 1);
+    cr_expect_eq(aio_f32_gemm_variants[0].fn, aio_f32_gemm__ref, "the reference comes first");
+    cr_expect_eq(aio_f32_gemm_variants[0].isa_required, 0u);
+    for (size_t i = 0; i < aio_f32_gemm_variant_count; i++) {
+        const aio_f32_gemm_variant *v = &aio_f32_gemm_variants[i];
+        cr_expect_not_null(v->fn);
+        cr_expect_gt(v->mr, 0);
+        cr_expect_gt(v->nr, 0);
+#if defined(__x86_64__)
+        cr_expect_eq(v->isa_required & 0xff00u, 0u, "%s: an ARM entry on x86", v->name);
+#endif
+    }
+}
+
+Test(kernels_init, picks_best_variant_for_isa)
+{
+    aio_kernels k;
+    aio_kernels_init(&k, 0);
+    cr_expect_eq(k.f32_gemm.fn, aio_f32_gemm__ref);
+    cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__ref");
+    cr_expect_eq(k.isa, 0u);
+
+#if defined(__x86_64__)
+    const unsigned isa = aio_isa_detect();
+    aio_kernels_init(&k, isa);
+    if (isa & AIO_ISA_X86_AVX512) {
+        cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__avx512f");
+        cr_expect_eq(k.f32_gemm.fn, aio_f32_gemm__avx512f);
+        cr_expect_eq(k.f32_gemm.mr, find_variant("aio_f32_gemm__avx512f")->mr);
+        cr_expect_eq(k.f32_gemm.nr, find_variant("aio_f32_gemm__avx512f")->nr);
+    }
+    /* Synthetic flag sets: the choice follows the flags, not the CPU. */
+    aio_kernels_init(&k, AIO_ISA_X86_AVX2);
+    cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__avx2");
+    aio_kernels_init(&k, AIO_ISA_X86_AVX2 | AIO_ISA_X86_AVX512);
+    cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__avx512f");
+    aio_kernels_init(&k, AIO_ISA_ARM_NEON); /* foreign flags: nothing usable */
+    cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__ref");
+#endif
+}
+
+Test(kernels_init, respects_isa_cap)
+{
+    aio_kernels k;
+    const unsigned isa = aio_isa_detect();
+    aio_kernels_init(&k, aio_isa_apply_cap(isa, AIO_ISA_CAP_REFERENCE));
+    cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__ref");
+#if defined(__x86_64__)
+    if (isa & AIO_ISA_X86_AVX2) {
+        aio_kernels_init(&k, aio_isa_apply_cap(isa, AIO_ISA_CAP_AVX2));
+        cr_expect_str_eq(k.f32_gemm.name, "aio_f32_gemm__avx2");
+    }
+#endif
+}
+
+Test(isa, apply_cap)
+{
+    const unsigned all_x86 = AIO_ISA_X86_AVX2 | AIO_ISA_X86_AVX512 | AIO_ISA_X86_AVX512_VNNI |
+                             AIO_ISA_X86_AVX512_BF16;
+    const unsigned all_arm = AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD | AIO_ISA_ARM_FP16 |
+                             AIO_ISA_ARM_I8MM | AIO_ISA_ARM_BF16 | AIO_ISA_ARM_SVE;
+    cr_expect_eq(aio_isa_apply_cap(all_x86, AIO_ISA_CAP_NATIVE), all_x86);
+    cr_expect_eq(aio_isa_apply_cap(all_x86, AIO_ISA_CAP_REFERENCE), 0u);
+    cr_expect_eq(aio_isa_apply_cap(all_x86, AIO_ISA_CAP_AVX2), (unsigned)AIO_ISA_X86_AVX2);
+    cr_expect_eq(aio_isa_apply_cap(all_x86, AIO_ISA_CAP_AVX512), all_x86);
+    cr_expect_eq(aio_isa_apply_cap(all_x86, AIO_ISA_CAP_NEON), 0u);
+    cr_expect_eq(aio_isa_apply_cap(all_arm, AIO_ISA_CAP_NEON), (unsigned)AIO_ISA_ARM_NEON);
+    cr_expect_eq(aio_isa_apply_cap(all_arm, AIO_ISA_CAP_SVE), all_arm);
+    cr_expect_eq(aio_isa_apply_cap(all_arm, AIO_ISA_CAP_AVX512), 0u);
+    /* A cap never adds flags the CPU lacks. */
+    cr_expect_eq(aio_isa_apply_cap(AIO_ISA_X86_AVX2, AIO_ISA_CAP_AVX512), (unsigned)AIO_ISA_X86_AVX2);
+}
