@@ -1,8 +1,9 @@
 /* Single-threaded GFLOP/s of every fp32 GEMM variant this CPU runs, at
  * nn.Linear shapes of LLM inference: b_trans=1, bias row, alpha=beta=1.
  *
- *   bench_f32_gemm_kernel [--ref] [--variant NAME] [--shape M,K,N]...
+ *   bench_f32_gemm_kernel [--ref] [--variant NAME] [--b-rows] [--shape M,K,N]...
  *
+ * --b-rows benchmarks b_trans=0 instead (B[K][N], the layout of x @ y).
  * Each point is the median of 7 timed runs, each run repeated until it
  * takes >= 20 ms. Buffers are reused, so small weights stay in cache,
  * the same as a torch loop over one nn.Linear. The reference is skipped
@@ -43,12 +44,12 @@ static float *filled(size_t n, unsigned seed)
     return p;
 }
 
-static double bench_one(aio_f32_gemm_fn fn, int64_t M, int64_t K, int64_t N)
+static double bench_one(aio_f32_gemm_fn fn, int64_t M, int64_t K, int64_t N, int b_trans)
 {
     float *a = filled((size_t)(M * K), 1), *w = filled((size_t)(N * K), 2);
     float *bias = filled((size_t)N, 3), *c = filled((size_t)(M * N), 4);
     const aio_f32_gemm_args g = {
-        .m = M, .n = N, .k = K, .a = a, .lda = K, .b = w, .ldb = K, .b_trans = 1,
+        .m = M, .n = N, .k = K, .a = a, .lda = K, .b = w, .ldb = b_trans ? K : N, .b_trans = b_trans,
         .c = c, .ldc = N, .s = bias, .s_stride_m = 0, .s_stride_n = 1, .alpha = 1, .beta = 1,
     };
     fn(&g, 0, M, 0, N); /* warm up: page faults, caches, allocator */
@@ -78,7 +79,7 @@ static double bench_one(aio_f32_gemm_fn fn, int64_t M, int64_t K, int64_t N)
 
 int main(int argc, char **argv)
 {
-    int with_ref = 0;
+    int with_ref = 0, b_trans = 1;
     const char *only = NULL;
     int64_t shapes[64][3];
     int nshapes = 0;
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
         long long m, k, n;
         if (strcmp(argv[i], "--ref") == 0) {
             with_ref = 1;
+        } else if (strcmp(argv[i], "--b-rows") == 0) {
+            b_trans = 0;
         } else if (strcmp(argv[i], "--variant") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc &&
@@ -95,7 +98,7 @@ int main(int argc, char **argv)
             shapes[nshapes][2] = n;
             nshapes++;
         } else {
-            fprintf(stderr, "usage: %s [--ref] [--variant NAME] [--shape M,K,N]...\n", argv[0]);
+            fprintf(stderr, "usage: %s [--ref] [--variant NAME] [--b-rows] [--shape M,K,N]...\n", argv[0]);
             return 2;
         }
     }
@@ -114,7 +117,7 @@ int main(int argc, char **argv)
     const unsigned isa = aio_isa_detect();
     char desc[128];
     aio_isa_describe(isa, desc, sizeof desc);
-    printf("# isa: %s; single thread; GFLOP/s, median of 7\n", desc);
+    printf("# isa: %s; single thread; b_trans=%d; GFLOP/s, median of 7\n", desc, b_trans);
     printf("%-24s %5s %5s %5s %9s\n", "variant", "M", "K", "N", "GFLOP/s");
     for (size_t v = 0; v < aio_f32_gemm_variant_count; v++) {
         const aio_f32_gemm_variant *var = &aio_f32_gemm_variants[v];
@@ -123,7 +126,7 @@ int main(int argc, char **argv)
         if (only ? strcmp(only, var->name) != 0 : (var->isa_required == 0 && !with_ref))
             continue;
         for (int s = 0; s < nshapes; s++) {
-            const double gf = bench_one(var->fn, shapes[s][0], shapes[s][1], shapes[s][2]);
+            const double gf = bench_one(var->fn, shapes[s][0], shapes[s][1], shapes[s][2], b_trans);
             printf("%-24s %5lld %5lld %5lld %9.2f\n", var->name, (long long)shapes[s][0],
                    (long long)shapes[s][1], (long long)shapes[s][2], gf);
             fflush(stdout);

@@ -1,6 +1,7 @@
 // The dispatch module's entry point: registers aio's CPU kernels at ATen's
 // dispatcher. Loaded by the preload once libtorch is in the process; its
 // undefined symbols resolve against the torch libraries the process loaded.
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <torch/library.h>
 
@@ -25,8 +26,13 @@ aio_kernels g_kernels;
 namespace {
 std::atomic<bool> g_parallel_used{false};
 std::atomic<bool> g_parallel_broken{false};
+// Runs in the child after torch's own fork handlers. If our kernels started
+// the OpenMP pool, the child's pool is dead: drop the child to one intra-op
+// thread (as DataLoader workers do) so stock ops there do not hang either.
 void on_fork_child() {
-  if (g_parallel_used.load(std::memory_order_relaxed)) g_parallel_broken.store(true);
+  if (!g_parallel_used.load(std::memory_order_relaxed)) return;
+  g_parallel_broken.store(true);
+  at::set_num_threads(1);
 }
 }  // namespace
 

@@ -9,6 +9,7 @@
  * S ("self" of aten::addmm) is optional: element (i,j) is
  *   s[i*s_stride_m + j*s_stride_n], strides may be 0 (broadcast bias).
  *   When s is NULL or beta == 0, S is ignored (even NaN/Inf in S).
+ * When alpha == 0, A and B are not read (BLAS convention): C = beta*S.
  * C may alias S exactly (in-place addmm_).
  *
  * A kernel call computes rows [m0, m1) and columns [n0, n1) of C; callers

@@ -148,6 +148,53 @@ AIO_INLINE float hsum(__m256 v)
     return _mm_cvtss_f32(x);
 }
 
+/* acc[i] += a[i][p..p+3] x B[p..p+3][0..nc): see the AVX-512 version. */
+AIO_TARGET void aio_f32_gemm_rows_ukernel__avx2(size_t k, size_t mr, const float *a, size_t lda,
+                                                const float *b, size_t ldb, size_t nc,
+                                                float *acc, size_t ldacc)
+{
+    const __m256i tail = mask_first(nc % 8);
+    size_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        for (size_t i = 0; i < mr; i++) {
+            const float *ai = a + i * lda + p;
+            const __m256 x0 = _mm256_set1_ps(ai[0]), x1 = _mm256_set1_ps(ai[1]);
+            const __m256 x2 = _mm256_set1_ps(ai[2]), x3 = _mm256_set1_ps(ai[3]);
+            float *ci = acc + i * ldacc;
+            size_t j = 0;
+            for (; j + 8 <= nc; j += 8) {
+                __m256 c = _mm256_loadu_ps(ci + j);
+                c = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b0 + j), c);
+                c = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b1 + j), c);
+                c = _mm256_fmadd_ps(x2, _mm256_loadu_ps(b2 + j), c);
+                c = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b3 + j), c);
+                _mm256_storeu_ps(ci + j, c);
+            }
+            if (j < nc) {
+                __m256 c = _mm256_maskload_ps(ci + j, tail);
+                c = _mm256_fmadd_ps(x0, _mm256_maskload_ps(b0 + j, tail), c);
+                c = _mm256_fmadd_ps(x1, _mm256_maskload_ps(b1 + j, tail), c);
+                c = _mm256_fmadd_ps(x2, _mm256_maskload_ps(b2 + j, tail), c);
+                c = _mm256_fmadd_ps(x3, _mm256_maskload_ps(b3 + j, tail), c);
+                _mm256_maskstore_ps(ci + j, tail, c);
+            }
+        }
+    }
+    for (; p < k; p++) { /* K tail: one B row at a time */
+        const float *b0 = b + p * ldb;
+        for (size_t i = 0; i < mr; i++) {
+            const __m256 x0 = _mm256_set1_ps(a[i * lda + p]);
+            float *ci = acc + i * ldacc;
+            for (size_t j = 0; j < nc; j += 8) {
+                const __m256i m = mask_first(nc - j);
+                _mm256_maskstore_ps(ci + j, m, _mm256_fmadd_ps(x0, _mm256_maskload_ps(b0 + j, m),
+                                                               _mm256_maskload_ps(ci + j, m)));
+            }
+        }
+    }
+}
+
 /* One K step of 8 for the MR x NR dot tile. */
 #define AIO_DOT_STEP(LOAD_A, LOAD_W)                                             \
     do {                                                                         \
@@ -206,11 +253,14 @@ static const aio_f32_gemm_ops ops = {
     .pack_bt = aio_f32_gemm_pack_t__avx2,
     .pack_b = aio_f32_gemm_pack_b__avx2,
     .dot_max_m = 16,
+    .dot_k_per_m = 16,
     .dot_nr = 4,
     .dot = {
         {aio_f32_gemm_dot_ukernel_1x4__avx2, 1},
         {aio_f32_gemm_dot_ukernel_2x4__avx2, 2},
     },
+    .rows = aio_f32_gemm_rows_ukernel__avx2,
+    .rows_max_m = 6,
 };
 
 void aio_f32_gemm__avx2(const aio_f32_gemm_args *args,

@@ -85,13 +85,6 @@ AIO_TARGET void aio_f32_gemm_ukernel_8x32__avx512f(size_t kc, const float *a, co
     gemm_mrx32(8, kc, a, b, ldb, o, mr, nr);
 }
 
-AIO_TARGET void aio_f32_gemm_ukernel_12x32__avx512f(size_t kc, const float *a, const float *b,
-                                                    size_t ldb, const aio_f32_gemm_out *o,
-                                                    size_t mr, size_t nr)
-{
-    gemm_mrx32(12, kc, a, b, ldb, o, mr, nr);
-}
-
 /* In-register 16x16 transpose: unpack 32-bit, unpack 64-bit, then two
  * rounds of 128-bit lane shuffles. r[i] row i in, column i out. */
 AIO_INLINE void transpose_16x16(__m512 r[16])
@@ -167,6 +160,55 @@ AIO_TARGET void aio_f32_gemm_pack_b__avx512f(size_t kc, size_t cols_valid, size_
     }
 }
 
+/* acc[i] += a[i][p..p+3] x B[p..p+3][0..nc), four B rows per pass so each
+ * accumulator load/store carries four FMAs; the B rows stay in L1 while
+ * every A row uses them. */
+AIO_TARGET void aio_f32_gemm_rows_ukernel__avx512f(size_t k, size_t mr, const float *a, size_t lda,
+                                                   const float *b, size_t ldb, size_t nc,
+                                                   float *acc, size_t ldacc)
+{
+    const __mmask16 tail = mask_first(nc % 16);
+    size_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        for (size_t i = 0; i < mr; i++) {
+            const float *ai = a + i * lda + p;
+            const __m512 x0 = _mm512_set1_ps(ai[0]), x1 = _mm512_set1_ps(ai[1]);
+            const __m512 x2 = _mm512_set1_ps(ai[2]), x3 = _mm512_set1_ps(ai[3]);
+            float *ci = acc + i * ldacc;
+            size_t j = 0;
+            for (; j + 16 <= nc; j += 16) {
+                __m512 c = _mm512_loadu_ps(ci + j);
+                c = _mm512_fmadd_ps(x0, _mm512_loadu_ps(b0 + j), c);
+                c = _mm512_fmadd_ps(x1, _mm512_loadu_ps(b1 + j), c);
+                c = _mm512_fmadd_ps(x2, _mm512_loadu_ps(b2 + j), c);
+                c = _mm512_fmadd_ps(x3, _mm512_loadu_ps(b3 + j), c);
+                _mm512_storeu_ps(ci + j, c);
+            }
+            if (j < nc) {
+                __m512 c = _mm512_maskz_loadu_ps(tail, ci + j);
+                c = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, b0 + j), c);
+                c = _mm512_fmadd_ps(x1, _mm512_maskz_loadu_ps(tail, b1 + j), c);
+                c = _mm512_fmadd_ps(x2, _mm512_maskz_loadu_ps(tail, b2 + j), c);
+                c = _mm512_fmadd_ps(x3, _mm512_maskz_loadu_ps(tail, b3 + j), c);
+                _mm512_mask_storeu_ps(ci + j, tail, c);
+            }
+        }
+    }
+    for (; p < k; p++) { /* K tail: one B row at a time */
+        const float *b0 = b + p * ldb;
+        for (size_t i = 0; i < mr; i++) {
+            const __m512 x0 = _mm512_set1_ps(a[i * lda + p]);
+            float *ci = acc + i * ldacc;
+            for (size_t j = 0; j < nc; j += 16) {
+                const __mmask16 m = mask_first(nc - j);
+                _mm512_mask_storeu_ps(ci + j, m, _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(m, b0 + j),
+                                                                 _mm512_maskz_loadu_ps(m, ci + j)));
+            }
+        }
+    }
+}
+
 /* One K step of 16 for the MR x NR dot tile; W loads interleave with the
  * FMAs so the W stream and the arithmetic overlap. */
 #define AIO_DOT_STEP(LOAD_A, LOAD_W)                                             \
@@ -229,6 +271,7 @@ static const aio_f32_gemm_ops ops = {
     .pack_bt = aio_f32_gemm_pack_t__avx512f,
     .pack_b = aio_f32_gemm_pack_b__avx512f,
     .dot_max_m = 32,
+    .dot_k_per_m = 16,
     .dot_nr = 6,
     .dot = {
         {aio_f32_gemm_dot_ukernel_1x6__avx512f, 1},
@@ -236,6 +279,8 @@ static const aio_f32_gemm_ops ops = {
         {aio_f32_gemm_dot_ukernel_3x6__avx512f, 3},
         {aio_f32_gemm_dot_ukernel_4x6__avx512f, 4},
     },
+    .rows = aio_f32_gemm_rows_ukernel__avx512f,
+    .rows_max_m = 8,
 };
 
 void aio_f32_gemm__avx512f(const aio_f32_gemm_args *args,

@@ -3,10 +3,11 @@
  * Large tiles, Goto/BLIS order: for each K block (kc) and N block (nc) pack
  * B once into nr-wide k-major panels (L2-resident), then for each mr rows of
  * A pack an mr x kc panel (L1-resident) and sweep it across the B panels.
- * Small-M tiles with b_trans=1 skip packing: packing W would cost as much
- * as the few FMAs done per W element, so W is streamed through K-vectorized
- * dot kernels instead. Buffers are malloc'd per call, never thread-local:
- * this code is dlopen'd late, where static TLS may be exhausted. */
+ * Small-M tiles skip packing: packing B would cost as much as the few FMAs
+ * done per B element, so B is streamed once instead, through K-vectorized
+ * dot kernels (b_trans=1) or row-streaming kernels (b_trans=0).
+ * Buffers are malloc'd per call, never thread-local: this code is dlopen'd
+ * late, where static TLS may be exhausted. */
 #include "f32_gemm_driver.h"
 
 #include <stdlib.h>
@@ -14,21 +15,6 @@
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 static size_t round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
-
-void aio_f32_gemm_pack_t__scalar(size_t kc, size_t rows_valid, size_t width,
-                                 const float *src, size_t ld, float *dst)
-{
-    for (size_t r = 0; r < width; r++) {
-        if (r < rows_valid) {
-            const float *row = src + r * ld;
-            for (size_t p = 0; p < kc; p++)
-                dst[p * width + r] = row[p];
-        } else {
-            for (size_t p = 0; p < kc; p++)
-                dst[p * width + r] = 0.0f;
-        }
-    }
-}
 
 void aio_f32_gemm_pack_b__scalar(size_t kc, size_t cols_valid, size_t width,
                                  const float *src, size_t ld, float *dst)
@@ -60,8 +46,8 @@ static void out_at(aio_f32_gemm_out *o, const aio_f32_gemm_args *g,
     o->accumulate = accumulate;
 }
 
-/* K == 0: C = beta*S, or zeros. */
-static void gemm_k0(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+/* K == 0 or alpha == 0: C = beta*S, or zeros; A and B are not read. */
+static void gemm_no_product(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
     for (int64_t i = m0; i < m1; i++)
         for (int64_t j = n0; j < n1; j++) {
@@ -100,6 +86,39 @@ static void gemm_dot(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
     }
 }
 
+static void gemm_rows(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
+                      int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    const size_t mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
+    /* 16 KiB of accumulators: they stay in L1 across the whole K loop. */
+    const size_t mr = min_sz(mt, ops->rows_max_m);
+    const size_t chunk = min_sz(round_up(nt, 16), (4096 / mr) / 16 * 16);
+    float *acc = NULL;
+    if (posix_memalign((void **)&acc, 64, mr * chunk * sizeof(float))) {
+        aio_f32_gemm__ref(g, m0, m1, n0, n1); /* out of memory: right, slowly */
+        return;
+    }
+    for (int64_t i0 = m0; i0 < m1; i0 += (int64_t)mr) {
+        const size_t rows = min_sz(mr, (size_t)(m1 - i0));
+        for (int64_t j0 = n0; j0 < n1; j0 += (int64_t)chunk) {
+            const size_t nc = min_sz(chunk, (size_t)(n1 - j0));
+            memset(acc, 0, rows * chunk * sizeof(float));
+            ops->rows((size_t)g->k, rows, g->a + i0 * g->lda, (size_t)g->lda, g->b + j0,
+                      (size_t)g->ldb, nc, acc, chunk);
+            for (size_t ii = 0; ii < rows; ii++)
+                for (size_t jj = 0; jj < nc; jj++) {
+                    const int64_t ci = i0 + (int64_t)ii, cj = j0 + (int64_t)jj;
+                    float v = g->alpha * acc[ii * chunk + jj];
+                    const float *s = s_at(g, ci, cj);
+                    if (s)
+                        v += g->beta * *s;
+                    g->c[ci * g->ldc + cj] = v;
+                }
+        }
+    }
+    free(acc);
+}
+
 static void gemm_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
                         int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
@@ -107,17 +126,12 @@ static void gemm_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
     const size_t K = (size_t)g->k, mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
     const size_t kc_max = min_sz(ops->kc, K);
     const size_t nc_max = min_sz(ops->nc, round_up(nt, NR));
-    /* One pass over A rows: read B rows in place (b_trans=0), packing only
-     * the ragged last panel, since no later pass would reuse the copy. */
-    const int b_direct = !g->b_trans && mt <= MR;
 
     float *apack = NULL, *bpack = NULL;
-    const size_t bsize = b_direct ? kc_max * NR : kc_max * round_up(nc_max, NR);
     if (posix_memalign((void **)&apack, 64, kc_max * MR * sizeof(float)) ||
-        posix_memalign((void **)&bpack, 64, bsize * sizeof(float))) {
-        /* Out of memory: still produce the right answer, slowly. */
+        posix_memalign((void **)&bpack, 64, kc_max * nc_max * sizeof(float))) {
         free(apack);
-        aio_f32_gemm__ref(g, m0, m1, n0, n1);
+        aio_f32_gemm__ref(g, m0, m1, n0, n1); /* out of memory: right, slowly */
         return;
     }
 
@@ -127,38 +141,23 @@ static void gemm_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
         for (size_t jc = 0; jc < nt; jc += nc_max) {
             const size_t nc = min_sz(nc_max, nt - jc);
             const int64_t j0 = n0 + (int64_t)jc;
-            if (!b_direct) {
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    const size_t nr = min_sz(NR, nc - jr);
-                    float *dst = bpack + jr * kc;
-                    if (g->b_trans)
-                        ops->pack_bt(kc, nr, NR, g->b + (j0 + (int64_t)jr) * g->ldb + (int64_t)pc,
-                                     (size_t)g->ldb, dst);
-                    else
-                        ops->pack_b(kc, nr, NR, g->b + (int64_t)pc * g->ldb + j0 + (int64_t)jr,
-                                    (size_t)g->ldb, dst);
-                }
+            for (size_t jr = 0; jr < nc; jr += NR) {
+                const size_t nr = min_sz(NR, nc - jr);
+                float *dst = bpack + jr * kc;
+                if (g->b_trans)
+                    ops->pack_bt(kc, nr, NR, g->b + (j0 + (int64_t)jr) * g->ldb + (int64_t)pc,
+                                 (size_t)g->ldb, dst);
+                else
+                    ops->pack_b(kc, nr, NR, g->b + (int64_t)pc * g->ldb + j0 + (int64_t)jr,
+                                (size_t)g->ldb, dst);
             }
             for (size_t ic = 0; ic < mt; ic += MR) {
                 const size_t mr = min_sz(MR, mt - ic);
                 const int64_t i0 = m0 + (int64_t)ic;
                 ops->pack_a(kc, mr, MR, g->a + i0 * g->lda + (int64_t)pc, (size_t)g->lda, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
-                    const size_t nr = min_sz(NR, nc - jr);
-                    const float *bp = bpack + jr * kc;
-                    size_t ldb = NR;
-                    if (b_direct) {
-                        const float *src = g->b + (int64_t)pc * g->ldb + j0 + (int64_t)jr;
-                        if (nr == NR) {
-                            bp = src;
-                            ldb = (size_t)g->ldb;
-                        } else {
-                            ops->pack_b(kc, nr, NR, src, (size_t)g->ldb, bpack);
-                            bp = bpack;
-                        }
-                    }
                     out_at(&o, g, i0, j0 + (int64_t)jr, pc > 0);
-                    ops->gemm(kc, apack, bp, ldb, &o, mr, nr);
+                    ops->gemm(kc, apack, bpack + jr * kc, NR, &o, mr, min_sz(NR, nc - jr));
                 }
             }
         }
@@ -167,17 +166,28 @@ static void gemm_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
     free(bpack);
 }
 
+static int use_dot(const aio_f32_gemm_ops *ops, size_t rows, size_t k)
+{
+    if (ops->dot[0].fn == NULL)
+        return 0;
+    if (rows <= AIO_F32_GEMM_MAX_DOT && ops->dot[rows - 1].fn != NULL)
+        return 1; /* one pass over W: bandwidth-bound, packing W would double it */
+    return rows <= ops->dot_max_m && k >= ops->dot_k_per_m * rows;
+}
+
 void aio_f32_gemm_run(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
                       int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
     if (m1 <= m0 || n1 <= n0)
         return;
-    if (g->k <= 0) {
-        gemm_k0(g, m0, m1, n0, n1);
+    if (g->k <= 0 || g->alpha == 0.0f) {
+        gemm_no_product(g, m0, m1, n0, n1);
         return;
     }
-    if (g->b_trans && (size_t)(m1 - m0) <= ops->dot_max_m)
+    if (g->b_trans && use_dot(ops, (size_t)(m1 - m0), (size_t)g->k))
         gemm_dot(ops, g, m0, m1, n0, n1);
+    else if (!g->b_trans && ops->rows && (size_t)(m1 - m0) <= ops->rows_max_m)
+        gemm_rows(ops, g, m0, m1, n0, n1);
     else
         gemm_packed(ops, g, m0, m1, n0, n1);
 }

@@ -31,8 +31,10 @@ typedef void (*aio_f32_gemm_ukernel_fn)(size_t kc, const float *a_packed,
                                         const aio_f32_gemm_out *out,
                                         size_t mr, size_t nr);
 
-/* Packs rows_valid rows (or columns) of a source into a zero-padded panel
- * of `width`; see each use in f32_gemm_driver.c for the exact layout. */
+/* Packs a kc-long slice into a panel `width` wide, zero padded past
+ * rows_valid. pack_a, pack_bt (K-contiguous rows r of src, ld apart):
+ * dst[p*width + r] = src[r*ld + p]. pack_b (N-contiguous rows p of B):
+ * dst[p*width + j] = src[p*ld + j]. */
 typedef void (*aio_f32_gemm_pack_fn)(size_t kc, size_t rows_valid, size_t width,
                                      const float *src, size_t ld, float *dst);
 
@@ -42,6 +44,14 @@ typedef void (*aio_f32_gemm_pack_fn)(size_t kc, size_t rows_valid, size_t width,
 typedef void (*aio_f32_gemm_dot_fn)(size_t k, const float *a, size_t lda,
                                     const float *w, size_t ldw, size_t nr_valid,
                                     float *out);
+
+/* Row-streaming kernel for b_trans=0 and few rows of A: for i < mr and
+ * j < nc, acc[i*ldacc + j] += sum_p a[i*lda + p] * b[p*ldb + j]. B is read
+ * once, row after row in long contiguous runs; a packed panel of B would
+ * instead touch a new page on every row of B. */
+typedef void (*aio_f32_gemm_rows_fn)(size_t k, size_t mr, const float *a, size_t lda,
+                                     const float *b, size_t ldb, size_t nc,
+                                     float *acc, size_t ldacc);
 
 typedef struct aio_f32_gemm_dot_kernel {
     aio_f32_gemm_dot_fn fn;
@@ -58,23 +68,25 @@ typedef struct aio_f32_gemm_ops {
     aio_f32_gemm_pack_fn pack_a;   /* A rows -> kc x mr, p-major */
     aio_f32_gemm_pack_fn pack_bt;  /* W[N][K] rows -> kc x nr, k-major */
     aio_f32_gemm_pack_fn pack_b;   /* B[K][N] rows -> kc x nr */
-    /* Small-M path for b_trans=1 (0 = never): tiles of at most dot_max_m
-     * rows stream W once through dot[]; dot[r-1] handles r rows (NULL:
-     * use a smaller one), all dot_nr W rows wide. */
+    /* Small-M path for b_trans=1: W streams once through dot[] (dot[r-1]
+     * handles r rows, NULL: use a smaller one; all dot_nr W rows wide).
+     * Taken when one kernel covers all rows, or for up to dot_max_m rows
+     * when K >= dot_k_per_m * rows: its per-tile reductions cost ~1/K,
+     * packing W costs ~1/M, so the crossover is near K proportional to M. */
     size_t dot_max_m;
+    size_t dot_k_per_m;
     size_t dot_nr;
     aio_f32_gemm_dot_kernel dot[AIO_F32_GEMM_MAX_DOT];
+    /* Small-M path for b_trans=0: tiles of up to rows_max_m rows. */
+    aio_f32_gemm_rows_fn rows;
+    size_t rows_max_m;
 } aio_f32_gemm_ops;
 
 void aio_f32_gemm_run(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *args,
                       int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 
-/* Portable packers, used where an ISA has nothing faster. pack_t serves
- * both pack_a and pack_bt: K-contiguous rows -> dst[p*width + r]. pack_b:
- * N-contiguous rows of B -> dst[p*width + j]. */
-void aio_f32_gemm_pack_t__scalar(size_t kc, size_t rows_valid, size_t width,
-                                 const float *src, size_t ld, float *dst);
-void aio_f32_gemm_pack_b__scalar(size_t kc, size_t rows_valid, size_t width,
+/* Portable B[K][N] packer (a memcpy per row): dst[p*width + j]. */
+void aio_f32_gemm_pack_b__scalar(size_t kc, size_t cols_valid, size_t width,
                                  const float *src, size_t ld, float *dst);
 
 #endif

@@ -105,6 +105,45 @@ void aio_f32_gemm_pack_t__neon(size_t kc, size_t rows_valid, size_t width,
     }
 }
 
+/* acc[i] += a[i][p..p+3] x B[p..p+3][0..nc), four B rows per pass so each
+ * accumulator load/store carries four FMAs; scalar columns past nc & ~3. */
+void aio_f32_gemm_rows_ukernel__neon(size_t k, size_t mr, const float *a, size_t lda,
+                                     const float *b, size_t ldb, size_t nc, float *acc,
+                                     size_t ldacc)
+{
+    const size_t nv = nc & ~(size_t)3;
+    size_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        for (size_t i = 0; i < mr; i++) {
+            const float32x4_t x = vld1q_f32(a + i * lda + p);
+            float *ci = acc + i * ldacc;
+            for (size_t j = 0; j < nv; j += 4) {
+                float32x4_t c = vld1q_f32(ci + j);
+                c = vfmaq_laneq_f32(c, vld1q_f32(b0 + j), x, 0);
+                c = vfmaq_laneq_f32(c, vld1q_f32(b1 + j), x, 1);
+                c = vfmaq_laneq_f32(c, vld1q_f32(b2 + j), x, 2);
+                c = vfmaq_laneq_f32(c, vld1q_f32(b3 + j), x, 3);
+                vst1q_f32(ci + j, c);
+            }
+            for (size_t j = nv; j < nc; j++)
+                ci[j] += a[i * lda + p] * b0[j] + a[i * lda + p + 1] * b1[j] +
+                         a[i * lda + p + 2] * b2[j] + a[i * lda + p + 3] * b3[j];
+        }
+    }
+    for (; p < k; p++) { /* K tail: one B row at a time */
+        const float *b0 = b + p * ldb;
+        for (size_t i = 0; i < mr; i++) {
+            const float x = a[i * lda + p];
+            float *ci = acc + i * ldacc;
+            for (size_t j = 0; j < nv; j += 4)
+                vst1q_f32(ci + j, vfmaq_n_f32(vld1q_f32(ci + j), vld1q_f32(b0 + j), x));
+            for (size_t j = nv; j < nc; j++)
+                ci[j] += x * b0[j];
+        }
+    }
+}
+
 AIO_INLINE void dot_mrxnr(const size_t MR, const size_t NR, size_t k, const float *a, size_t lda,
                           const float *w, size_t ldw, size_t nr_valid, float *out)
 {
@@ -162,6 +201,7 @@ static const aio_f32_gemm_ops ops = {
     .pack_bt = aio_f32_gemm_pack_t__neon,
     .pack_b = aio_f32_gemm_pack_b__scalar, /* a memcpy per row already */
     .dot_max_m = 16,
+    .dot_k_per_m = 16,
     .dot_nr = 6,
     .dot = {
         {aio_f32_gemm_dot_ukernel_1x6__neon, 1},
@@ -169,6 +209,8 @@ static const aio_f32_gemm_ops ops = {
         {aio_f32_gemm_dot_ukernel_3x6__neon, 3},
         {aio_f32_gemm_dot_ukernel_4x6__neon, 4},
     },
+    .rows = aio_f32_gemm_rows_ukernel__neon,
+    .rows_max_m = 8,
 };
 
 void aio_f32_gemm__neon(const aio_f32_gemm_args *args,

@@ -13,7 +13,9 @@ void aio_f32_gemm__ref(const aio_f32_gemm_args *g,
         const float *a = g->a + i * g->lda;
         for (int64_t j = n0; j < n1; j++) {
             float acc = 0.0f;
-            if (g->b_trans) {
+            if (g->alpha == 0.0f) {
+                /* BLAS: A and B are not read, so NaN there cannot leak. */
+            } else if (g->b_trans) {
                 const float *w = g->b + j * g->ldb;
                 for (int64_t p = 0; p < g->k; p++)
                     acc += a[p] * w[p];

@@ -194,7 +194,8 @@ out:
 }
 
 /* The shared sweeps. Sizes sit around every tile of every variant (mr/nr
- * 4..32, dot kernels 1..4 rows, K blocks of 256, N blocks of 480..512). */
+ * 4..32, dot kernels 1..4 rows, K blocks of 256, N blocks of 480..512) and
+ * on both sides of the dot/packed choice (rows up to 32, K vs 16 * rows). */
 enum f32_gemm_suite { F32_GEMM_SUITE_SIZES, F32_GEMM_SUITE_LARGE, F32_GEMM_SUITE_OPTIONS };
 
 typedef int (*f32_gemm_case_cb)(const f32_gemm_case *tc, void *ctx); /* nonzero: stop */
@@ -223,7 +224,7 @@ static inline void f32_gemm_for_each_case(int suite, f32_gemm_case_cb cb, void *
             {1, 1000, 1000}, {2, 257, 1000}, {3, 600, 300}, {4, 1000, 127}, {5, 300, 513},
             {13, 1000, 61}, {127, 129, 1000}, {257, 65, 257}, {1000, 33, 17}, {33, 1000, 61},
             {61, 600, 600}, {200, 530, 520}, {9, 4096, 16}, {1, 4096, 64}, {100, 100, 0},
-            {0, 7, 5}, {7, 0, 5},
+            {17, 100, 300}, {31, 200, 600}, {32, 77, 512}, {0, 7, 5}, {7, 0, 5},
         };
         for (int bt = 0; bt <= 1; bt++)
             for (size_t x = 0; x < F32_GEMM_LEN(mnk); x++)

@@ -50,6 +50,33 @@ Test(f32_gemm, s_modes_alpha_beta_padding, .timeout = 300)
     sweep_all_variants(F32_GEMM_SUITE_OPTIONS);
 }
 
+/* alpha == 0 follows BLAS: A and B are not read, so NaN there stays out. */
+Test(f32_gemm, alpha_zero_ignores_a_and_b)
+{
+    const unsigned isa = aio_isa_detect();
+    enum { M = 19, N = 37, K = 23 };
+    static float a[M * K], b[N * K], c[M * N], s[N];
+    for (int i = 0; i < M * K; i++) a[i] = NAN;
+    for (int i = 0; i < N * K; i++) b[i] = NAN;
+    for (int j = 0; j < N; j++) s[j] = (float)j - 5.0f;
+    for (size_t v = 0; v < aio_f32_gemm_variant_count; v++) {
+        const aio_f32_gemm_variant *var = &aio_f32_gemm_variants[v];
+        if ((var->isa_required & isa) != var->isa_required)
+            continue;
+        for (int bt = 0; bt <= 1; bt++) {
+            const aio_f32_gemm_args g = {
+                .m = M, .n = N, .k = K, .a = a, .lda = K, .b = b, .ldb = bt ? K : N, .b_trans = bt,
+                .c = c, .ldc = N, .s = s, .s_stride_m = 0, .s_stride_n = 1, .alpha = 0.0f, .beta = 2.0f,
+            };
+            var->fn(&g, 0, M, 0, N);
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++)
+                    cr_expect_eq(c[i * N + j], 2.0f * s[j], "%s b_trans=%d C[%d][%d] = %g", var->name,
+                                 bt, i, j, (double)c[i * N + j]);
+        }
+    }
+}
+
 /* The tester itself must catch a wrong kernel, or the sweeps prove nothing. */
 static void off_by_one_kernel(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0,
                               int64_t n1)

@@ -1,0 +1,63 @@
+"""fp32 nn.Linear (aten::addmm / aten::mm) speed, aio vs stock, side by side.
+
+    python bench/bench_linear.py [--quick] [--threads N]
+
+Prints a Markdown table of median latencies and the stock/aio ratio (>1 is
+aio faster) and writes bench/results/linear.{json,md}."""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from side_by_side import ROOT, side_by_side, time_median  # noqa: E402
+
+SHAPES = [  # (M, K, N): decode, small batch and encoder shapes
+    (1, 768, 768), (1, 1024, 4096), (1, 4096, 1024), (1, 2048, 2048), (1, 4096, 4096),
+    (8, 768, 768), (8, 2048, 2048), (8, 4096, 4096),
+    (32, 768, 3072), (32, 2048, 2048),
+    (128, 768, 768), (128, 768, 3072), (128, 3072, 768),
+    (512, 768, 768), (512, 1024, 4096),
+]
+QUICK = [(1, 1024, 4096), (8, 2048, 2048), (128, 768, 3072), (512, 768, 768)]
+
+
+def worker(shapes, threads):
+    import torch
+    import torch.nn.functional as F
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    out = {}
+    with torch.inference_mode():
+        for (m, k, n) in shapes:
+            x, w, b = torch.randn(m, k), torch.randn(n, k), torch.randn(n)
+            out[f"{m}x{k}x{n}"] = time_median(lambda: F.linear(x, w, b))
+    print(json.dumps(out))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    shapes = QUICK if a.quick else SHAPES
+    if a.worker:
+        import os
+        return worker(shapes, a.threads or os.cpu_count())
+    args = (["--quick"] if a.quick else []) + (["--threads", str(a.threads)] if a.threads else [])
+    stock, aio, _ = side_by_side(Path(__file__), args, rounds=a.rounds)
+    rows = ["| M x K x N | stock ms | aio ms | speed-up |", "|---|---:|---:|---:|"]
+    for key in stock:
+        rows.append(f"| {key} | {stock[key]*1e3:.4f} | {aio[key]*1e3:.4f} | {stock[key]/aio[key]:.2f}x |")
+    table = "\n".join(rows)
+    print(table)
+    res = ROOT / "bench/results"
+    res.mkdir(parents=True, exist_ok=True)
+    (res / "linear.md").write_text(table + "\n")
+    (res / "linear.json").write_text(json.dumps({"stock_s": stock, "aio_s": aio}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
