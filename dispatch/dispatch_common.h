@@ -19,10 +19,9 @@ extern aio_kernels g_kernels;
 
 // libgomp cannot run a parallel region in a child forked after its thread
 // pool started (pytorch#41197): the child waits forever for threads that
-// did not survive the fork. If we started the pool, fork children run with
-// one intra-op thread instead of hanging there.
+// did not survive the fork. Fork children of a process whose pool started
+// run with one intra-op thread instead of hanging there.
 bool parallel_is_safe();
-void note_parallel_used();
 void install_fork_handler();
 
 inline uint64_t now_ns() {

@@ -24,20 +24,19 @@ const aio_host_api *g_host;
 aio_kernels g_kernels;
 
 namespace {
-std::atomic<bool> g_parallel_used{false};
 std::atomic<bool> g_parallel_broken{false};
-// Runs in the child after torch's own fork handlers. If our kernels started
-// the OpenMP pool, the child's pool is dead: drop the child to one intra-op
-// thread (as DataLoader workers do) so stock ops there do not hang either.
+// Runs in the child after torch's own fork handlers. If the OpenMP pool was
+// started (by us or by any stock op), the child's copy is dead: drop the
+// child to one intra-op thread, as DataLoader workers do, so neither our
+// kernels nor stock ones wait forever for workers that are not there.
 void on_fork_child() {
-  if (!g_parallel_used.load(std::memory_order_relaxed)) return;
+  if (!g_host->omp_pool_started()) return;
   g_parallel_broken.store(true);
   at::set_num_threads(1);
 }
 }  // namespace
 
 bool parallel_is_safe() { return !g_parallel_broken.load(std::memory_order_relaxed); }
-void note_parallel_used() { g_parallel_used.store(true, std::memory_order_relaxed); }
 void install_fork_handler() { pthread_atfork(nullptr, nullptr, on_fork_child); }
 
 namespace {

@@ -116,7 +116,6 @@ void run_gemm(const aio_f32_gemm_args &g) {
   int64_t m_tiles = std::min<int64_t>((g.m + mr - 1) / mr, std::max<int64_t>(1, want / n_tiles));
   int64_t m_tile = ((g.m + m_tiles - 1) / m_tiles + mr - 1) / mr * mr;
   m_tiles = (g.m + m_tile - 1) / m_tile;
-  note_parallel_used();
   at::parallel_for(0, n_tiles * m_tiles, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       int64_t mi = t / n_tiles, ni = t % n_tiles;

@@ -112,6 +112,7 @@ void aio_activate(void)
     g_host.prof_register_op = aio_prof_register_op;
     g_host.prof_record = aio_prof_record;
     g_host.profiling = cfg->profiler || cfg->profiler_file[0];
+    g_host.omp_pool_started = aio_omp_pool_started;
     aio_prof_set_torch_version(g_torch.version);
 
     int nops = init(&g_host);

@@ -43,6 +43,9 @@ int aio_elf_check_imports(const char *module, char *missing, size_t len, int *ch
 /* Activation (activate.c): find torch, check, load and init the module. */
 void aio_activate(void);
 
+/* Has libgomp started worker threads in this process? (thread_hook.c) */
+int aio_omp_pool_started(void);
+
 /* Profiler (profiler.c). */
 int aio_prof_register_op(const char *name);
 void aio_prof_record(int op_id, int reason, uint64_t ns);

@@ -1,8 +1,11 @@
-/* AVX2+FMA micro-kernels for the fp32 GEMM driver.
+/* AVX2+FMA micro-kernels for the fp32 GEMM driver (f32_gemm_driver.h):
+ *   6x16 broadcast kernel + 8x8-transpose packers    large tiles
+ *   1..2 x 4 dot kernels                             few rows, b_trans=1
+ *   8-row-step row-streaming kernel                  few rows, b_trans=0
  *
- * 16 ymm registers bound the tiles: 6x16 broadcast kernel (12 accumulators
- * + 2 B + 1 broadcast), dot kernels of at most 8 accumulators. Ragged edges
- * use vmaskmov, which never faults on masked-off lanes. */
+ * 16 ymm registers bound the tiles: 12 accumulators + 2 B + 1 broadcast in
+ * the 6x16 kernel, 8 accumulators in the dot kernels. Ragged edges use
+ * vmaskmov, which never faults on masked-off lanes. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -148,36 +151,38 @@ AIO_INLINE float hsum(__m256 v)
     return _mm_cvtss_f32(x);
 }
 
-/* acc[i] += a[i][p..p+3] x B[p..p+3][0..nc): see the AVX-512 version. */
+/* acc[i] += a[i][p..p+7] x B[p..p+7][0..nc): see the AVX-512 version. */
 AIO_TARGET void aio_f32_gemm_rows_ukernel__avx2(size_t k, size_t mr, const float *a, size_t lda,
                                                 const float *b, size_t ldb, size_t nc,
                                                 float *acc, size_t ldacc)
 {
-    const __m256i tail = mask_first(nc % 8);
     size_t p = 0;
-    for (; p + 4 <= k; p += 4) {
-        const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-        for (size_t i = 0; i < mr; i++) {
-            const float *ai = a + i * lda + p;
-            const __m256 x0 = _mm256_set1_ps(ai[0]), x1 = _mm256_set1_ps(ai[1]);
-            const __m256 x2 = _mm256_set1_ps(ai[2]), x3 = _mm256_set1_ps(ai[3]);
-            float *ci = acc + i * ldacc;
-            size_t j = 0;
-            for (; j + 8 <= nc; j += 8) {
-                __m256 c = _mm256_loadu_ps(ci + j);
-                c = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b0 + j), c);
-                c = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b1 + j), c);
-                c = _mm256_fmadd_ps(x2, _mm256_loadu_ps(b2 + j), c);
-                c = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b3 + j), c);
-                _mm256_storeu_ps(ci + j, c);
-            }
-            if (j < nc) {
-                __m256 c = _mm256_maskload_ps(ci + j, tail);
-                c = _mm256_fmadd_ps(x0, _mm256_maskload_ps(b0 + j, tail), c);
-                c = _mm256_fmadd_ps(x1, _mm256_maskload_ps(b1 + j, tail), c);
-                c = _mm256_fmadd_ps(x2, _mm256_maskload_ps(b2 + j, tail), c);
-                c = _mm256_fmadd_ps(x3, _mm256_maskload_ps(b3 + j, tail), c);
-                _mm256_maskstore_ps(ci + j, tail, c);
+    for (; p + 8 <= k; p += 8) {
+        const float *bp = b + p * ldb;
+        for (size_t j = 0; j < nc; j += 8) {
+            const __m256i m = mask_first(nc - j);
+            const int full = nc - j >= 8;
+            __m256 bv[8];
+#pragma GCC unroll 8
+            for (int q = 0; q < 8; q++)
+                bv[q] = full ? _mm256_loadu_ps(bp + q * ldb + j) : _mm256_maskload_ps(bp + q * ldb + j, m);
+            for (size_t i = 0; i < mr; i++) {
+                const float *ai = a + i * lda + p;
+                float *ci = acc + i * ldacc + j;
+                __m256 c0 = full ? _mm256_loadu_ps(ci) : _mm256_maskload_ps(ci, m);
+                __m256 c1 = _mm256_mul_ps(_mm256_set1_ps(ai[1]), bv[1]);
+                c0 = _mm256_fmadd_ps(_mm256_set1_ps(ai[0]), bv[0], c0);
+                c1 = _mm256_fmadd_ps(_mm256_set1_ps(ai[3]), bv[3], c1);
+                c0 = _mm256_fmadd_ps(_mm256_set1_ps(ai[2]), bv[2], c0);
+                c1 = _mm256_fmadd_ps(_mm256_set1_ps(ai[5]), bv[5], c1);
+                c0 = _mm256_fmadd_ps(_mm256_set1_ps(ai[4]), bv[4], c0);
+                c1 = _mm256_fmadd_ps(_mm256_set1_ps(ai[7]), bv[7], c1);
+                c0 = _mm256_fmadd_ps(_mm256_set1_ps(ai[6]), bv[6], c0);
+                c0 = _mm256_add_ps(c0, c1);
+                if (full)
+                    _mm256_storeu_ps(ci, c0);
+                else
+                    _mm256_maskstore_ps(ci, m, c0);
             }
         }
     }
@@ -260,7 +265,7 @@ static const aio_f32_gemm_ops ops = {
         {aio_f32_gemm_dot_ukernel_2x4__avx2, 2},
     },
     .rows = aio_f32_gemm_rows_ukernel__avx2,
-    .rows_max_m = 6,
+    .rows_max_m = 32,
 };
 
 void aio_f32_gemm__avx2(const aio_f32_gemm_args *args,

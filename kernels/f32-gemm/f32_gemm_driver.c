@@ -14,6 +14,7 @@
 #include <string.h>
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 static size_t round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
 
 void aio_f32_gemm_pack_b__scalar(size_t kc, size_t cols_valid, size_t width,
@@ -46,6 +47,25 @@ static void out_at(aio_f32_gemm_out *o, const aio_f32_gemm_args *g,
     o->accumulate = accumulate;
 }
 
+/* C[i0.., j0..] = alpha * buf + beta * S for a rows x cols tile of sums. */
+static void store_tile(const aio_f32_gemm_args *g, int64_t i0, int64_t j0, size_t rows,
+                       size_t cols, const float *buf, size_t ldbuf)
+{
+    for (size_t ii = 0; ii < rows; ii++) {
+        const int64_t i = i0 + (int64_t)ii;
+        float *c = g->c + i * g->ldc + j0;
+        const float *t = buf + ii * ldbuf;
+        const float *s = s_at(g, i, j0);
+        if (s) { /* read S(i,j) before writing C(i,j): they may alias */
+            for (size_t jj = 0; jj < cols; jj++)
+                c[jj] = g->alpha * t[jj] + g->beta * s[(int64_t)jj * g->s_stride_n];
+        } else {
+            for (size_t jj = 0; jj < cols; jj++)
+                c[jj] = g->alpha * t[jj];
+        }
+    }
+}
+
 /* K == 0 or alpha == 0: C = beta*S, or zeros; A and B are not read. */
 static void gemm_no_product(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
@@ -72,15 +92,7 @@ static void gemm_dot(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
                 dk--;
             dk->fn(k, g->a + i * g->lda, (size_t)g->lda, g->b + j * g->ldb, (size_t)g->ldb, nr,
                    out);
-            for (size_t ii = 0; ii < dk->mr; ii++)
-                for (size_t jj = 0; jj < nr; jj++) {
-                    const int64_t ci = i + (int64_t)ii, cj = j + (int64_t)jj;
-                    float v = g->alpha * out[ii * NR + jj];
-                    const float *s = s_at(g, ci, cj);
-                    if (s)
-                        v += g->beta * *s;
-                    g->c[ci * g->ldc + cj] = v;
-                }
+            store_tile(g, i, j, dk->mr, nr, out, NR);
             i += (int64_t)dk->mr;
         }
     }
@@ -90,9 +102,11 @@ static void gemm_rows(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
                       int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
     const size_t mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
-    /* 16 KiB of accumulators: they stay in L1 across the whole K loop. */
+    /* Columns per pass: as many as 32 KiB of accumulators allow (they stay
+     * in L1/L2 for the whole K loop), up to 16 KiB of a B row: long runs of
+     * each B row keep the hardware prefetcher streaming. */
     const size_t mr = min_sz(mt, ops->rows_max_m);
-    const size_t chunk = min_sz(round_up(nt, 16), (4096 / mr) / 16 * 16);
+    const size_t chunk = min_sz(round_up(nt, 16), max_sz(16, min_sz(4096, 8192 / mr / 16 * 16)));
     float *acc = NULL;
     if (posix_memalign((void **)&acc, 64, mr * chunk * sizeof(float))) {
         aio_f32_gemm__ref(g, m0, m1, n0, n1); /* out of memory: right, slowly */
@@ -105,15 +119,7 @@ static void gemm_rows(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
             memset(acc, 0, rows * chunk * sizeof(float));
             ops->rows((size_t)g->k, rows, g->a + i0 * g->lda, (size_t)g->lda, g->b + j0,
                       (size_t)g->ldb, nc, acc, chunk);
-            for (size_t ii = 0; ii < rows; ii++)
-                for (size_t jj = 0; jj < nc; jj++) {
-                    const int64_t ci = i0 + (int64_t)ii, cj = j0 + (int64_t)jj;
-                    float v = g->alpha * acc[ii * chunk + jj];
-                    const float *s = s_at(g, ci, cj);
-                    if (s)
-                        v += g->beta * *s;
-                    g->c[ci * g->ldc + cj] = v;
-                }
+            store_tile(g, i0, j0, rows, nc, acc, chunk);
         }
     }
     free(acc);

@@ -1,9 +1,13 @@
-/* AArch64 NEON micro-kernels for the fp32 GEMM driver.
+/* AArch64 NEON micro-kernels for the fp32 GEMM driver (f32_gemm_driver.h):
+ *   8x12 broadcast kernel + 4x4-transpose packer     large tiles
+ *   1..4 x 6 dot kernels                             few rows, b_trans=1
+ *   8-row-step row-streaming kernel                  few rows, b_trans=0
  *
  * NEON is part of the armv8-a baseline, so no target attribute is needed.
- * 32 q registers: 8x12 broadcast kernel (24 accumulators, A taken by lane
- * from two q registers, 3 B loads), dot kernels up to 24 accumulators.
- * NEON has no masked loads, so ragged edges go through small scalar paths. */
+ * 32 q registers: the 8x12 kernel keeps 24 accumulators, takes A by lane
+ * from two q registers and loads 3 of B. NEON has no masked loads, so
+ * ragged edges go through small scalar paths. Tested under qemu only:
+ * blocking parameters mirror the x86 ones, untuned for real cores. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
@@ -105,31 +109,38 @@ void aio_f32_gemm_pack_t__neon(size_t kc, size_t rows_valid, size_t width,
     }
 }
 
-/* acc[i] += a[i][p..p+3] x B[p..p+3][0..nc), four B rows per pass so each
- * accumulator load/store carries four FMAs; scalar columns past nc & ~3. */
+/* acc[i] += a[i][p..p+7] x B[p..p+7][0..nc): eight B vectors loaded once
+ * serve every A row (see the AVX-512 version); scalar past nc & ~3. */
 void aio_f32_gemm_rows_ukernel__neon(size_t k, size_t mr, const float *a, size_t lda,
                                      const float *b, size_t ldb, size_t nc, float *acc,
                                      size_t ldacc)
 {
     const size_t nv = nc & ~(size_t)3;
     size_t p = 0;
-    for (; p + 4 <= k; p += 4) {
-        const float *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-        for (size_t i = 0; i < mr; i++) {
-            const float32x4_t x = vld1q_f32(a + i * lda + p);
-            float *ci = acc + i * ldacc;
-            for (size_t j = 0; j < nv; j += 4) {
-                float32x4_t c = vld1q_f32(ci + j);
-                c = vfmaq_laneq_f32(c, vld1q_f32(b0 + j), x, 0);
-                c = vfmaq_laneq_f32(c, vld1q_f32(b1 + j), x, 1);
-                c = vfmaq_laneq_f32(c, vld1q_f32(b2 + j), x, 2);
-                c = vfmaq_laneq_f32(c, vld1q_f32(b3 + j), x, 3);
-                vst1q_f32(ci + j, c);
+    for (; p + 8 <= k; p += 8) {
+        const float *bp = b + p * ldb;
+        for (size_t j = 0; j < nv; j += 4) {
+            float32x4_t bv[8];
+            for (int q = 0; q < 8; q++)
+                bv[q] = vld1q_f32(bp + q * ldb + j);
+            for (size_t i = 0; i < mr; i++) {
+                const float32x4_t x0 = vld1q_f32(a + i * lda + p), x1 = vld1q_f32(a + i * lda + p + 4);
+                float *ci = acc + i * ldacc + j;
+                float32x4_t c0 = vld1q_f32(ci), c1 = vmulq_laneq_f32(bv[1], x0, 1);
+                c0 = vfmaq_laneq_f32(c0, bv[0], x0, 0);
+                c1 = vfmaq_laneq_f32(c1, bv[3], x0, 3);
+                c0 = vfmaq_laneq_f32(c0, bv[2], x0, 2);
+                c1 = vfmaq_laneq_f32(c1, bv[5], x1, 1);
+                c0 = vfmaq_laneq_f32(c0, bv[4], x1, 0);
+                c1 = vfmaq_laneq_f32(c1, bv[7], x1, 3);
+                c0 = vfmaq_laneq_f32(c0, bv[6], x1, 2);
+                vst1q_f32(ci, vaddq_f32(c0, c1));
             }
-            for (size_t j = nv; j < nc; j++)
-                ci[j] += a[i * lda + p] * b0[j] + a[i * lda + p + 1] * b1[j] +
-                         a[i * lda + p + 2] * b2[j] + a[i * lda + p + 3] * b3[j];
         }
+        for (size_t j = nv; j < nc; j++)
+            for (size_t i = 0; i < mr; i++)
+                for (int q = 0; q < 8; q++)
+                    acc[i * ldacc + j] += a[i * lda + p + q] * bp[q * ldb + j];
     }
     for (; p < k; p++) { /* K tail: one B row at a time */
         const float *b0 = b + p * ldb;

@@ -195,7 +195,8 @@ out:
 
 /* The shared sweeps. Sizes sit around every tile of every variant (mr/nr
  * 4..32, dot kernels 1..4 rows, K blocks of 256, N blocks of 480..512) and
- * on both sides of the dot/packed choice (rows up to 32, K vs 16 * rows). */
+ * on both sides of the small-M choices (dot: rows up to 32 and K vs 16 *
+ * rows; row streaming: up to 64 rows). */
 enum f32_gemm_suite { F32_GEMM_SUITE_SIZES, F32_GEMM_SUITE_LARGE, F32_GEMM_SUITE_OPTIONS };
 
 typedef int (*f32_gemm_case_cb)(const f32_gemm_case *tc, void *ctx); /* nonzero: stop */
@@ -235,7 +236,7 @@ static inline void f32_gemm_for_each_case(int suite, f32_gemm_case_cb cb, void *
                         return;
                 }
     } else {
-        static const int64_t ms[] = {1, 3, 8, 13, 61};
+        static const int64_t ms[] = {1, 3, 8, 13, 61, 70};
         static const int64_t ns[] = {17, 33, 70};
         static const int64_t ks[] = {16, 61, 300};
         static const struct { float alpha, beta; int nan_s; } ab[] = {

@@ -1,0 +1,129 @@
+"""Config as a torch process sees it: bad values give one line and the
+default; debug levels; the ISA cap; the profiler's table and JSON."""
+import json
+
+import pytest
+
+from conftest import aio_lines, run_py, run_py_json
+
+LINEAR = """
+import json, torch
+torch.manual_seed(0)
+lin = torch.nn.Linear(64, 40)
+x = torch.randn(6, 64)
+with torch.no_grad():
+    y = lin(x)
+    ref = x.double() @ lin.weight.double().t() + lin.bias.double()
+print(json.dumps({"err": (y.double() - ref).abs().max().item(), "threads": torch.get_num_threads()}))
+"""
+
+
+@pytest.mark.parametrize("var,value,accepted", [
+    ("AIO_DEBUG_MODE", "abc", "0..4"),
+    ("AIO_NUM_THREADS", "-3", "1.."),
+    ("AIO_PROCESS_MODE", "2", "0"),
+    ("AIO_QUANTIZE_INT8_FILTER", "(unclosed", "regex"),
+    ("AIO_NUMA_CPUS", "0-", "CPU list"),
+    ("AIO_NUMA_CPUS", "4000", "allowed"),
+    ("AIO_MAX_ISA", "avx9000", "avx512"),
+    ("AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE", "FP64", "FP16"),
+])
+def test_bad_value_is_one_line_and_default(var, value, accepted):
+    r, p = run_py_json(LINEAR, env={var: value})
+    lines = aio_lines(p.stderr)
+    assert len(lines) == 1, p.stderr
+    assert var in lines[0] and value in lines[0] and accepted in lines[0], lines[0]
+    assert "using default" in lines[0]
+    assert r["err"] < 1e-4
+
+
+def test_bad_value_is_silent_without_torch():
+    p = run_py("print('hi')", env={"AIO_DEBUG_MODE": "abc", "AIO_NUM_THREADS": "x"})
+    assert p.stdout == "hi\n" and p.stderr == ""
+
+
+def test_deprecated_alias_is_one_note():
+    _, p = run_py_json(LINEAR, env={"AIO_QUANTIZE_INT8": "ALL"})
+    lines = aio_lines(p.stderr)
+    assert len(lines) == 1 and "AIO_QUANTIZE_INT8_FILTER" in lines[0] and "deprecated" in lines[0], p.stderr
+
+
+def test_debug_0_silences_warnings():
+    _, p = run_py_json(LINEAR, env={"AIO_DEBUG_MODE": "0", "AIO_NUM_THREADS": "x"})
+    assert p.stderr == ""
+
+
+def test_debug_3_prints_config_kernels_and_first_fallback():
+    code = LINEAR + "torch.mm(torch.ones(3, 3, dtype=torch.float64), torch.ones(3, 3, dtype=torch.float64))\n"
+    _, p = run_py_json(code, env={"AIO_DEBUG_MODE": "3"})
+    err = p.stderr
+    assert "found torch" in err and "imported symbols" in err
+    assert "f32 gemm aio_f32_gemm" in err
+    assert "AIO_PROCESS_MODE" in err and "not active yet" in err
+    assert "aten::mm: falling back to stock (dtype)" in err
+    assert "Overriding a previously registered kernel" not in err
+
+
+@pytest.mark.parametrize("isa", ["reference", "avx2", "avx512"])
+def test_isa_cap_selects_kernel_and_stays_correct(isa):
+    r, p = run_py_json(LINEAR, env={"AIO_MAX_ISA": isa, "AIO_DEBUG_MODE": "3"})
+    assert r["err"] < 1e-4
+    chosen = [l for l in p.stderr.splitlines() if "f32 gemm" in l]
+    assert len(chosen) == 1
+    want = {"reference": "__ref", "avx2": "avx2", "avx512": "avx512"}[isa]
+    assert want in chosen[0], chosen[0]
+
+
+def test_profiler_table_at_exit():
+    _, p = run_py_json(LINEAR, env={"AIO_PROFILER": "1"})
+    lines = aio_lines(p.stderr)
+    assert lines[0].startswith("aio: per-op report")
+    addmm = [l for l in lines if l.split()[1:2] == ["aten::addmm"]]
+    assert len(addmm) == 1
+    calls, accelerated, fallback = map(int, addmm[0].split()[2:5])
+    assert calls >= 1 and accelerated >= 1 and calls == accelerated + fallback
+
+
+def test_profiler_json_pid_expansion(tmp_path):
+    path = tmp_path / "prof-%p.json"
+    code = LINEAR + "import os; print(json.dumps({'pid': os.getpid()}))\n"
+    r, _ = run_py_json(code, env={"AIO_PROFILER_FILE": str(path)})
+    data = json.loads((tmp_path / f"prof-{r['pid']}.json").read_text())
+    assert data["pid"] == r["pid"]
+    assert data["ops"]["aten::addmm"]["accelerated"] == 1
+
+
+def test_process_mode_0_writes_no_report(tmp_path):
+    path = tmp_path / "prof.json"
+    _, p = run_py_json(LINEAR, env={"AIO_PROCESS_MODE": "0", "AIO_PROFILER": "1", "AIO_PROFILER_FILE": str(path)})
+    assert not path.exists() and p.stderr == ""
+
+
+FORK_THREADS = """
+import json, os, torch
+big = os.environ["BIG"] == "1"
+k = 512 if big else 8
+torch.nn.functional.linear(torch.randn(64, k), torch.randn(k, k))
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    y = torch.nn.functional.linear(torch.randn(64, 512), torch.randn(512, 512))
+    os.write(w, json.dumps({"threads": torch.get_num_threads(), "ok": bool(torch.isfinite(y).all())}).encode())
+    os._exit(0)
+os.close(w)
+child = json.loads(os.read(r, 4096))
+os.waitpid(pid, 0)
+print(json.dumps(child))
+"""
+
+
+def test_fork_after_our_pool_started_runs_single_threaded():
+    r, _ = run_py_json(FORK_THREADS, env={"BIG": "1"}, timeout=120)
+    assert r == {"threads": 1, "ok": True}
+
+
+def test_fork_before_any_pool_keeps_threads():
+    """A tiny GEMM runs on the calling thread: the child keeps its threads."""
+    import os
+    r, _ = run_py_json(FORK_THREADS, env={"BIG": "0"}, timeout=120)
+    assert r == {"threads": os.cpu_count(), "ok": True}
