@@ -80,9 +80,11 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 -include tests/tests.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# The README's test command. C unit tests first (fast), then Python.
+# The README's test command: C unit tests (fast), the aarch64 kernels under
+# qemu, then the Python suite.
 test: all
 	$(MAKE) test-c
+	$(MAKE) test-aarch64
 	$(MAKE) test-python
 
 bench: all

@@ -36,6 +36,14 @@ int check_dense(const at::Tensor &t) {
 // thread: waking the pool costs more than it saves.
 constexpr int64_t kSerialMacs = 1 << 18;
 
+// Shape classes where stock (oneDNN/MKL) measured faster on the benchmark
+// machine (bench/bench_linear.py; docs/never-slower.md): tall, narrow
+// outputs, e.g. a classifier head over many tokens. Our kernels tile N by
+// 32 and split work by columns first, which leaves them underused there.
+bool stock_is_faster(int64_t M, int64_t N, int64_t K) {
+  return N < 64 && M > 256;
+}
+
 // Plans C = beta*S + alpha*A@B for the kernel, or says why it cannot.
 int plan_gemm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
               const at::Scalar &alpha, aio_f32_gemm_args &g) {
@@ -44,6 +52,7 @@ int plan_gemm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, 
   if (a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(0)) return AIO_FB_SHAPE;  // stock reports it
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   if (M == 0 || N == 0 || K == 0) return AIO_FB_EMPTY;
+  if (stock_is_faster(M, N, K)) return AIO_FB_POLICY;
   if (beta.isComplex() || alpha.isComplex() || beta.isBoolean() || alpha.isBoolean()) return AIO_FB_ARGS;
   g = aio_f32_gemm_args{};
   g.m = M, g.n = N, g.k = K;
