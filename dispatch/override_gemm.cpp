@@ -14,11 +14,17 @@
 
 #include "dispatch_common.h"
 #include "overrides.h"
+#include "weight_cache.h"
 
 namespace aio {
 namespace {
 
 int g_op_addmm, g_op_addmm_out, g_op_mm, g_op_mm_out;
+
+// The weight format implicit modes ask for a FullyConnected operand (the
+// nn.Linear weight: B given as W[N][K]); 0 = keep fp32. Chosen once from the
+// filters: INT8 wins over FP16, FP16 over BF16.
+int g_fc_weight_fmt;
 
 bool is_plain_f32(const at::Tensor &t) {
   return t.layout() == at::kStrided && t.device().is_cpu() && t.scalar_type() == at::kFloat &&
@@ -108,29 +114,60 @@ int attach_out(at::Tensor &out, const at::Tensor *self, const at::Tensor &a, con
   return AIO_ACCELERATED;
 }
 
-void run_gemm(const aio_f32_gemm_args &g) {
-  const aio_f32_gemm_config &k = g_kernels.f32_gemm;
-  const int64_t nr = std::max<int64_t>(k.nr, 1), mr = std::max<int64_t>(k.mr, 1);
+// Splits an M x N output over the intra-op pool: N first (each thread
+// streams its own slice of the weight), then M when N alone does not give
+// every thread a few tiles. Small problems stay on the calling thread.
+template <typename Tile>
+void parallel_tiles(int64_t M, int64_t N, int64_t K, int64_t mr, int64_t nr, const Tile &tile) {
+  mr = std::max<int64_t>(mr, 1), nr = std::max<int64_t>(nr, 1);
   const int64_t threads = at::get_num_threads();
-  if (threads <= 1 || g.m * g.n * g.k < kSerialMacs || at::in_parallel_region() || !parallel_is_safe()) {
-    k.fn(&g, 0, g.m, 0, g.n);
+  if (threads <= 1 || M * N * K < kSerialMacs || at::in_parallel_region() || !parallel_is_safe()) {
+    tile(0, M, 0, N);
     return;
   }
-  // Split N first (each thread streams its own slice of the weight), then M
-  // when N alone does not give every thread a few tiles.
   const int64_t want = threads * 4;
-  const int64_t n_blocks = (g.n + nr - 1) / nr;
+  const int64_t n_blocks = (N + nr - 1) / nr;
   int64_t n_tile = nr * std::max<int64_t>(1, n_blocks / want);
-  int64_t n_tiles = (g.n + n_tile - 1) / n_tile;
-  int64_t m_tiles = std::min<int64_t>((g.m + mr - 1) / mr, std::max<int64_t>(1, want / n_tiles));
-  int64_t m_tile = ((g.m + m_tiles - 1) / m_tiles + mr - 1) / mr * mr;
-  m_tiles = (g.m + m_tile - 1) / m_tile;
+  int64_t n_tiles = (N + n_tile - 1) / n_tile;
+  int64_t m_tiles = std::min<int64_t>((M + mr - 1) / mr, std::max<int64_t>(1, want / n_tiles));
+  int64_t m_tile = ((M + m_tiles - 1) / m_tiles + mr - 1) / mr * mr;
+  m_tiles = (M + m_tile - 1) / m_tile;
   at::parallel_for(0, n_tiles * m_tiles, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
-      int64_t mi = t / n_tiles, ni = t % n_tiles;
-      int64_t m0 = mi * m_tile, n0 = ni * n_tile;
-      k.fn(&g, m0, std::min(g.m, m0 + m_tile), n0, std::min(g.n, n0 + n_tile));
+      int64_t m0 = (t / n_tiles) * m_tile, n0 = (t % n_tiles) * n_tile;
+      tile(m0, std::min(M, m0 + m_tile), n0, std::min(N, n0 + n_tile));
     }
+  });
+}
+
+const aio_wgemm_config *wgemm_slot(int fmt) {
+  switch (fmt) {
+    case AIO_WFMT_F16: return &g_kernels.f16w;
+    case AIO_WFMT_BF16: return &g_kernels.bf16w;
+    case AIO_WFMT_I8: return &g_kernels.i8w;
+  }
+  return nullptr;
+}
+
+// Implicit modes: the weight operand in its cached compressed form, when
+// the filters ask for one and the cache has it (from the second use on).
+bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
+  if (!g_fc_weight_fmt || !g.b_trans) return false;
+  auto packed = weight_cache_get(b, g.b, g.n, g.k, g.ldb, g_fc_weight_fmt);
+  const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
+  if (!packed || !k || !k->fn) return false;
+  aio_wgemm_args w{g.m, g.a, g.lda, &packed->pw, g.c, g.ldc, g.s, g.s_stride_m, g.s_stride_n, g.alpha, g.beta};
+  parallel_tiles(g.m, g.n, g.k, 1, k->nr, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    k->fn(&w, m0, m1, n0, n1);
+  });
+  return true;
+}
+
+void run_gemm(const aio_f32_gemm_args &g, const at::Tensor &b) {
+  if (run_compressed(g, b)) return;
+  const aio_f32_gemm_config &k = g_kernels.f32_gemm;
+  parallel_tiles(g.m, g.n, g.k, k.mr, k.nr, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    k.fn(&g, m0, m1, n0, n1);
   });
 }
 
@@ -145,7 +182,7 @@ at::Tensor aio_addmm(const at::Tensor &self, const at::Tensor &a, const at::Tens
   at::Tensor out = at::empty({g.m, g.n}, a.options());
   g.c = out.mutable_data_ptr<float>();
   g.ldc = g.n;
-  run_gemm(g);
+  run_gemm(g, b);
   return out;
 }
 
@@ -159,7 +196,7 @@ at::Tensor &aio_addmm_out(const at::Tensor &self, const at::Tensor &a, const at:
     call.fallback(r);
     return at::cpu::addmm_outf(self, a, b, beta, alpha, out);
   }
-  run_gemm(g);
+  run_gemm(g, b);
   return out;
 }
 
@@ -173,7 +210,7 @@ at::Tensor aio_mm(const at::Tensor &a, const at::Tensor &b) {
   at::Tensor out = at::empty({g.m, g.n}, a.options());
   g.c = out.mutable_data_ptr<float>();
   g.ldc = g.n;
-  run_gemm(g);
+  run_gemm(g, b);
   return out;
 }
 
@@ -186,13 +223,27 @@ at::Tensor &aio_mm_out(const at::Tensor &a, const at::Tensor &b, at::Tensor &out
     call.fallback(r);
     return at::cpu::mm_outf(a, b, out);
   }
-  run_gemm(g);
+  run_gemm(g, b);
   return out;
 }
 
 }  // namespace
 
 int register_gemm_overrides(torch::Library &lib) {
+  const aio_config *cfg = g_host->config;
+  if (g_host->filter_match(&cfg->quantize_int8, "FullyConnected"))
+    g_fc_weight_fmt = AIO_WFMT_I8;
+  else if (g_host->filter_match(&cfg->implicit_fp16, "FullyConnected"))
+    g_fc_weight_fmt = AIO_WFMT_F16;
+  else if (g_host->filter_match(&cfg->implicit_bf16, "FullyConnected"))
+    g_fc_weight_fmt = AIO_WFMT_BF16;
+  if (g_fc_weight_fmt) {
+    weight_cache_init(size_t(cfg->weight_cache_mb) << 20);
+    const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
+    g_host->log(AIO_LOG_DEBUG, "FullyConnected: weights as %s (%s), cache budget %d MB",
+                g_fc_weight_fmt == AIO_WFMT_I8 ? "int8" : g_fc_weight_fmt == AIO_WFMT_F16 ? "fp16" : "bf16",
+                k && k->name ? k->name : "?", cfg->weight_cache_mb);
+  }
   g_op_addmm = g_host->prof_register_op("aten::addmm");
   g_op_addmm_out = g_host->prof_register_op("aten::addmm.out");
   g_op_mm = g_host->prof_register_op("aten::mm");

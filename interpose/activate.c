@@ -113,6 +113,7 @@ void aio_activate(void)
     g_host.prof_record = aio_prof_record;
     g_host.profiling = cfg->profiler || cfg->profiler_file[0];
     g_host.omp_pool_started = aio_omp_pool_started;
+    g_host.filter_match = aio_filter_match;
     aio_prof_set_torch_version(g_torch.version);
 
     int nops = init(&g_host);

@@ -47,6 +47,8 @@ typedef struct aio_host_api {
     /* Nonzero once libgomp has started worker threads in this process (a
      * forked child inherits the answer, not the threads). */
     int (*omp_pool_started)(void);
+    /* Does a filter variable (e.g. AIO_QUANTIZE_INT8_FILTER) match a name? */
+    int (*filter_match)(const aio_filter *f, const char *name);
 } aio_host_api;
 
 /* Exported by the dispatch module. Returns the number of ops registered, or

@@ -5,10 +5,13 @@
 
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
+#include "aio_wgemm.h"
 
 typedef struct aio_kernels {
     unsigned isa; /* flags in force after the cap */
     aio_f32_gemm_config f32_gemm;
+    /* Weight-compressed GEMM (aio_wgemm.h), one slot per weight format. */
+    aio_wgemm_config f16w, bf16w, i8w;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

@@ -1,10 +1,12 @@
 # Kernel-area targets, included by the top-level Makefile.
 #   make bench-kernels   single-threaded GFLOP/s of every kernel variant
 #                        (BENCH_ARGS="--shape 1,4096,4096" to pick shapes)
-#   make test-aarch64    cross-build the kernels and a plain-C checker for
-#                        aarch64 and run it under qemu on two CPU models
+#   make bench-wgemm     single-threaded GB/s and GFLOP/s of every
+#                        weight-compressed GEMM variant (BENCH_ARGS as above)
+#   make test-aarch64    cross-build the kernels and plain-C checkers for
+#                        aarch64 and run them under qemu on two CPU models
 
-.PHONY: bench-kernels
+.PHONY: bench-kernels bench-wgemm
 
 BENCH_KERNEL := $(BUILD)/bench/bench_f32_gemm_kernel
 $(BENCH_KERNEL): bench/bench_f32_gemm_kernel.c $(KERNEL_OBJS)
@@ -13,6 +15,14 @@ $(BENCH_KERNEL): bench/bench_f32_gemm_kernel.c $(KERNEL_OBJS)
 
 bench-kernels: $(BENCH_KERNEL)
 	$(BENCH_KERNEL) $(BENCH_ARGS)
+
+BENCH_WGEMM := $(BUILD)/bench/bench_wgemm_kernel
+$(BENCH_WGEMM): bench/bench_wgemm_kernel.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+bench-wgemm: $(BENCH_WGEMM)
+	$(BENCH_WGEMM) $(BENCH_ARGS)
 
 # aarch64: Criterion is not available for arm64 here, so the same tester
 # (tests/unit/f32_gemm_tester.h) runs from a plain-C main.
@@ -32,11 +42,19 @@ $(AARCH64_CHECK): tests/kernels/f32_gemm_check_main.c $(AARCH64_OBJS)
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
 
+AARCH64_WCHECK  := $(BUILD)/aarch64/wgemm_check
+$(AARCH64_WCHECK): tests/kernels/wgemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
 # neoverse-n1: NEON + dotprod + fp16, no SVE: the full sweep. max: every
 # feature qemu has (SVE, i8mm, bf16): detection and slot choice must follow,
 # while the kernels run the same NEON code, so the quicker sweep suffices.
-test-aarch64: $(AARCH64_CHECK)
+# The weight-compressed GEMM checker follows the same split.
+test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_CHECK) --expect-isa "neon dotprod fp16"
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_CHECK) --quick --expect-isa "neon dotprod fp16 i8mm bf16 sve"
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_WCHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_WCHECK) --quick
 
 -include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)

@@ -5,6 +5,18 @@
 
 #include <string.h>
 
+static void pick_wgemm(aio_wgemm_config *slot, const aio_wgemm_variant *list, size_t count,
+                       unsigned isa)
+{
+    const aio_wgemm_variant *best = &list[0]; /* the reference */
+    for (size_t i = 1; i < count; i++)
+        if ((list[i].isa_required & isa) == list[i].isa_required)
+            best = &list[i];
+    slot->fn = best->fn;
+    slot->name = best->name;
+    slot->nr = best->nr;
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
@@ -20,4 +32,8 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     k->f32_gemm.name = best->name;
     k->f32_gemm.mr = best->mr;
     k->f32_gemm.nr = best->nr;
+
+    pick_wgemm(&k->f16w, aio_f16w_gemm_variants, aio_f16w_gemm_variant_count, isa);
+    pick_wgemm(&k->bf16w, aio_bf16w_gemm_variants, aio_bf16w_gemm_variant_count, isa);
+    pick_wgemm(&k->i8w, aio_i8w_gemm_variants, aio_i8w_gemm_variant_count, isa);
 }

@@ -1,0 +1,156 @@
+#include "weight_cache.h"
+
+#include <ATen/Parallel.h>
+#include <c10/core/StorageImpl.h>
+#include <c10/util/intrusive_ptr.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "dispatch_common.h"
+
+namespace aio {
+
+PackedWeight::~PackedWeight() { std::free(buf); }
+
+namespace {
+
+struct Key {
+  const void *storage;
+  const void *data;
+  int64_t n, k, ldw;
+  int fmt;
+  bool operator==(const Key &o) const {
+    return storage == o.storage && data == o.data && n == o.n && k == o.k && ldw == o.ldw && fmt == o.fmt;
+  }
+};
+struct KeyHash {
+  size_t operator()(const Key &key) const {
+    size_t h = std::hash<const void *>()(key.data);
+    h ^= std::hash<int64_t>()(key.n * 31 + key.k * 7 + key.ldw) + 0x9e3779b9 + (h << 6) + (h >> 2);
+    return h ^ size_t(key.fmt);
+  }
+};
+
+struct Entry {
+  explicit Entry(c10::weak_intrusive_ptr<c10::StorageImpl> s) : storage(std::move(s)) {}
+  c10::weak_intrusive_ptr<c10::StorageImpl> storage;
+  uint32_t version = 0;
+  uint64_t fingerprint = 0;
+  std::shared_ptr<const PackedWeight> packed;  // null: seen once, not packed yet
+  std::list<Key>::iterator lru;
+};
+
+constexpr int kFingerprintSamples = 32;
+
+// Values at fixed, spread-out positions: cheap (a few cache lines) and it
+// changes with any write that rewrites the whole weight.
+uint64_t fingerprint(const float *w, int64_t n, int64_t k, int64_t ldw) {
+  uint64_t h = 1469598103934665603ull;
+  const int64_t total = n * k;
+  for (int i = 0; i < kFingerprintSamples; i++) {
+    int64_t e = total <= kFingerprintSamples ? i % total : (total - 1) * i / (kFingerprintSamples - 1);
+    uint32_t bits;
+    std::memcpy(&bits, w + (e / k) * ldw + e % k, sizeof bits);
+    h = (h ^ bits) * 1099511628211ull;
+  }
+  return h;
+}
+
+std::mutex g_lock;
+std::unordered_map<Key, Entry, KeyHash> g_entries;
+std::list<Key> g_lru;  // front: most recently used
+size_t g_bytes, g_budget;
+
+void erase(std::unordered_map<Key, Entry, KeyHash>::iterator it) {
+  if (it->second.packed) g_bytes -= it->second.packed->pw.bytes;
+  g_lru.erase(it->second.lru);
+  g_entries.erase(it);
+}
+
+// Drop entries whose storage died, then least recently used packed ones
+// until `need` more bytes fit.
+void make_room(size_t need) {
+  for (auto it = g_entries.begin(); it != g_entries.end();) {
+    auto next = std::next(it);
+    if (it->second.storage.expired()) erase(it);
+    it = next;
+  }
+  for (auto k = g_lru.rbegin(); g_bytes + need > g_budget && k != g_lru.rend();) {
+    auto it = g_entries.find(*k);
+    ++k;
+    if (it != g_entries.end() && it->second.packed) {
+      g_host->log(AIO_LOG_TRACE, "weight cache: evicting %lldx%lld", (long long)it->first.n, (long long)it->first.k);
+      erase(it);
+      k = g_lru.rbegin();
+    }
+  }
+}
+
+std::shared_ptr<const PackedWeight> pack(const float *w, int64_t n, int64_t k, int64_t ldw, int fmt) {
+  size_t bytes = aio_wpack_bytes(fmt, n, k);
+  if (bytes == 0) return nullptr;
+  auto p = std::make_shared<PackedWeight>();
+  if (posix_memalign(&p->buf, 64, bytes) != 0) return nullptr;
+  // Rows are independent: pack them on the intra-op pool.
+  at::parallel_for(0, n, 64, [&](int64_t n0, int64_t n1) {
+    aio_wpack_rows(fmt, w, ldw, n, k, p->buf, &p->pw, n0, n1);
+  });
+  if (p->pw.fmt != fmt) aio_wpack(fmt, w, ldw, n, k, p->buf, &p->pw);  // n == 0 edge: fill pw
+  return p;
+}
+
+}  // namespace
+
+void weight_cache_init(size_t budget_bytes) { g_budget = budget_bytes; }
+
+size_t weight_cache_bytes() {
+  std::lock_guard<std::mutex> guard(g_lock);
+  return g_bytes;
+}
+
+std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
+                                                     int64_t ldw, int fmt) {
+  if (b_view.is_inference() || !b_view.has_storage()) return nullptr;  // no version counter to trust
+  c10::StorageImpl *storage = b_view.storage().unsafeGetStorageImpl();
+  const uint32_t version = b_view.unsafeGetTensorImpl()->version_counter().current_version();
+  const Key key{storage, w, n, k, ldw, fmt};
+  const uint64_t fp = fingerprint(w, n, k, ldw);
+
+  std::lock_guard<std::mutex> guard(g_lock);
+  auto it = g_entries.find(key);
+  if (it != g_entries.end() && (it->second.storage.expired() || it->second.version != version ||
+                                it->second.fingerprint != fp)) {
+    erase(it);  // changed in place, or freed and its memory reused: start over
+    it = g_entries.end();
+  }
+  if (it == g_entries.end()) {
+    make_room(0);
+    g_lru.push_front(key);
+    Entry e(b_view.storage().getWeakStorageImpl());
+    e.version = version;
+    e.fingerprint = fp;
+    e.lru = g_lru.begin();
+    g_entries.emplace(key, std::move(e));
+    return nullptr;  // first sighting
+  }
+  Entry &e = it->second;
+  g_lru.splice(g_lru.begin(), g_lru, e.lru);
+  if (!e.packed) {
+    size_t bytes = aio_wpack_bytes(fmt, n, k);
+    if (bytes > g_budget) return nullptr;
+    make_room(bytes);
+    e.packed = pack(w, n, k, ldw, fmt);
+    if (e.packed) {
+      g_bytes += e.packed->pw.bytes;
+      g_host->log(AIO_LOG_DEBUG, "weight cache: packed %lldx%lld (fmt %d, %zu bytes; %zu held)", (long long)n,
+                  (long long)k, fmt, e.packed->pw.bytes, g_bytes);
+    }
+  }
+  return e.packed;
+}
+
+}  // namespace aio

@@ -1,0 +1,45 @@
+// Converted (packed) weights, made once per weight tensor and reused.
+//
+// A cached form can never be stale: an entry is keyed by the weight's
+// storage (held by a weak reference, so a freed storage's address cannot be
+// reused by a new tensor while the entry exists, and a dead storage is seen
+// as dead), its offset, sizes and strides; it is valid only while the
+// tensor's version counter (bumped by every in-place op, load_state_dict
+// included) and a sampled fingerprint of its values (which catches writes
+// through `.data` or numpy that bypass the counter) are unchanged.
+//
+// Admission takes two sightings: a weight is packed the second time the
+// same unchanged tensor is used, so activations (new every call) are never
+// converted. Memory is bounded by AIO_WEIGHT_CACHE_MB, least recently used
+// first out.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+
+extern "C" {
+#include "aio_wgemm.h"
+}
+
+namespace aio {
+
+struct PackedWeight {
+  aio_packed_weight pw{};
+  void *buf = nullptr;
+  PackedWeight() = default;
+  PackedWeight(const PackedWeight &) = delete;
+  PackedWeight &operator=(const PackedWeight &) = delete;
+  ~PackedWeight();
+};
+
+// w: the weight as W[N][K], element (j, p) at data + j*ldw + p (ldw >= K).
+// Returns the packed form in fmt, or nullptr (first sighting, a tensor
+// without a version counter, or larger than the budget).
+std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
+                                                     int64_t ldw, int fmt);
+
+void weight_cache_init(size_t budget_bytes);
+size_t weight_cache_bytes();
+
+}  // namespace aio
