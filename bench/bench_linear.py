@@ -1,6 +1,6 @@
 """fp32 nn.Linear (aten::addmm / aten::mm) speed, aio vs stock, side by side.
 
-    python bench/bench_linear.py [--quick] [--threads N]
+    python bench/bench_linear.py [--quick] [--threads N] [--modes fp32,fp16,bf16,int8]
 
 Prints a Markdown table of median latencies and the stock/aio ratio (>1 is
 aio faster) and writes bench/results/linear.{json,md}.
@@ -10,11 +10,19 @@ level cache (like the layers of a real model), so decode-sized shapes are
 measured streaming weights from memory, not from a warm cache."""
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from side_by_side import ROOT, side_by_side, time_median  # noqa: E402
+from side_by_side import ROOT, run_worker, time_median  # noqa: E402
+
+MODES = {  # aio modes compared with stock fp32 in the same run
+    "fp32": {},
+    "fp16": {"AIO_IMPLICIT_FP16_TRANSFORM_FILTER": "FullyConnected"},
+    "bf16": {"AIO_IMPLICIT_BF16_TRANSFORM_FILTER": "FullyConnected"},
+    "int8": {"AIO_QUANTIZE_INT8_FILTER": "FullyConnected"},
+}
 
 SHAPES = [  # (M, K, N): tiny, decode, small batch and encoder shapes
     (1, 16, 16), (4, 64, 64), (16, 128, 128), (64, 256, 64), (2048, 64, 16),
@@ -56,6 +64,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--shapes", default="", help="MxKxN,... instead of the built-in list")
+    ap.add_argument("--modes", default="fp32", help="comma-separated: " + ",".join(MODES))
     a = ap.parse_args()
     shapes = QUICK if a.quick else SHAPES
     if a.shapes:
@@ -65,17 +74,25 @@ def main():
         return worker(shapes, a.threads or os.cpu_count())
     args = (["--quick"] if a.quick else []) + (["--threads", str(a.threads)] if a.threads else []) + \
         (["--shapes", a.shapes] if a.shapes else [])
-    stock, aio, _ = side_by_side(Path(__file__), args, rounds=a.rounds)
-    rows = ["| M x K x N | stock ms | aio ms | speed-up |", "|---|---:|---:|---:|"]
+    modes = a.modes.split(",")
+    runs = {"stock": []} | {m: [] for m in modes}
+    for _ in range(a.rounds):  # alternate stock and each mode, round by round
+        runs["stock"].append(run_worker(Path(__file__), args, aio=False)[0])
+        for m in modes:
+            runs[m].append(run_worker(Path(__file__), args, aio=True, env=MODES[m])[0])
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
+    stock = med["stock"]
+    head = "| M x K x N | stock fp32 ms | " + " | ".join(f"aio {m} ms (speed-up)" for m in modes) + " |"
+    rows = [head, "|---|---:|" + "---:|" * len(modes)]
     for key in stock:
-        rows.append(f"| {key} | {stock[key]*1e3:.4f} | {aio[key]*1e3:.4f} | {stock[key]/aio[key]:.2f}x |")
+        cells = [f"{med[m][key]*1e3:.4f} ({stock[key]/med[m][key]:.2f}x)" for m in modes]
+        rows.append(f"| {key} | {stock[key]*1e3:.4f} | " + " | ".join(cells) + " |")
     table = "\n".join(rows)
     print(table)
     res = ROOT / "bench/results"
     res.mkdir(parents=True, exist_ok=True)
     (res / "linear.md").write_text(table + "\n")
-    (res / "linear.json").write_text(json.dumps({"stock_s": stock, "aio_s": aio}, indent=1))
-
+    (res / "linear.json").write_text(json.dumps({"seconds": med}, indent=1))
 
 if __name__ == "__main__":
     main()

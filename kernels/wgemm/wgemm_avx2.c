@@ -91,7 +91,7 @@ AIO_INLINE float hsum256(__m256 v)
         .dot = {dot1_##FMT, dot2_##FMT, dot3_##FMT, dot4_##FMT},                             \
         .expand = expand_##FMT,                                                              \
         .f32 = aio_f32_gemm__avx2,                                                           \
-        .big_m = 16,                                                                         \
+        .big_m = 256,                                                                        \
     };                                                                                       \
     void aio_##FMT##w_gemm__avx2(const aio_wgemm_args *g, int64_t m0, int64_t m1,           \
                                  int64_t n0, int64_t n1)                                    \

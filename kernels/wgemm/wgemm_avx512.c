@@ -86,7 +86,7 @@
         .dot = {dot1_##FMT, dot2_##FMT, dot3_##FMT, dot4_##FMT},                             \
         .expand = expand_##FMT,                                                              \
         .f32 = aio_f32_gemm__avx512f,                                                        \
-        .big_m = 1000,                                                                       \
+        .big_m = 256,                                                                        \
     };                                                                                       \
     void aio_##FMT##w_gemm__avx512(const aio_wgemm_args *g, int64_t m0, int64_t m1,         \
                                    int64_t n0, int64_t n1)                                  \

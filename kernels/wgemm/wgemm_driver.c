@@ -53,8 +53,10 @@ static const char *row_ptr(const aio_packed_weight *w, int64_t j)
     return (const char *)w->data + (size_t)(j * w->kp) * elem_size(w->fmt);
 }
 
-static void wgemm_dot(const aio_wgemm_ops *ops, const aio_wgemm_args *g, int64_t m0, int64_t m1,
-                      int64_t n0, int64_t n1)
+/* Rows [m0, m1) against W tiles of WT rows: W tiles outermost, so each
+ * comes from memory once and every A row group uses it while it is in L1. */
+static void wgemm_dot_rows(const aio_wgemm_ops *ops, const aio_wgemm_args *g, int64_t m0,
+                           int64_t m1, int64_t n0, int64_t n1)
 {
     enum { WT = AIO_WGEMM_WT };
     float out[4 * WT];
@@ -83,6 +85,17 @@ static void wgemm_dot(const aio_wgemm_ops *ops, const aio_wgemm_args *g, int64_t
             i += rows;
         }
     }
+}
+
+/* The A rows one pass over W serves are capped at about 512 KiB of A
+ * (L2), or each W tile would pull all of A from memory again. */
+static void wgemm_dot(const aio_wgemm_ops *ops, const aio_wgemm_args *g, int64_t m0, int64_t m1,
+                      int64_t n0, int64_t n1)
+{
+    int64_t mb = (int64_t)(512 * 1024 / 4) / (g->w->k > 0 ? g->w->k : 1) / 4 * 4;
+    mb = mb < 8 ? 8 : mb;
+    for (int64_t i = m0; i < m1; i += mb)
+        wgemm_dot_rows(ops, g, i, min64(i + mb, m1), n0, n1);
 }
 
 /* Many rows: expand nb W rows at a time (about 512 KiB of fp32, a few

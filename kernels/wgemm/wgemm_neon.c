@@ -34,14 +34,14 @@
 #define DOT_STEP(AP, LDA, LOADW, OFF)                                    \
     do {                                                                 \
         float32x4_t a0[4], a1[4];                                        \
-        for (size_t i = 0; i < MR; i++) {                                \
+        _Pragma("GCC unroll 4") for (size_t i = 0; i < MR; i++) {        \
             a0[i] = vld1q_f32((AP) + i * (LDA));                         \
             a1[i] = vld1q_f32((AP) + i * (LDA) + 4);                     \
         }                                                                \
-        for (size_t j = 0; j < NR; j++) {                                \
+        _Pragma("GCC unroll 8") for (size_t j = 0; j < NR; j++) {        \
             float32x4_t w0, w1;                                          \
             LOADW(wr[j] + (OFF), w0, w1);                                \
-            for (size_t i = 0; i < MR; i++) {                            \
+            _Pragma("GCC unroll 4") for (size_t i = 0; i < MR; i++) {    \
                 acc[i][j] = vfmaq_f32(acc[i][j], a0[i], w0);             \
                 acc[i][j] = vfmaq_f32(acc[i][j], a1[i], w1);             \
             }                                                            \
@@ -106,7 +106,7 @@
         .dot = {dot1_##FMT, dot2_##FMT, dot3_##FMT, dot4_##FMT},                             \
         .expand = expand_##FMT,                                                              \
         .f32 = aio_f32_gemm__neon,                                                           \
-        .big_m = 16,                                                                         \
+        .big_m = 256,                                                                        \
     };                                                                                       \
     void aio_##FMT##w_gemm__neon(const aio_wgemm_args *g, int64_t m0, int64_t m1,           \
                                  int64_t n0, int64_t n1)                                    \

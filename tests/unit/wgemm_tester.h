@@ -325,8 +325,7 @@ static inline void wgemm_for_each_case(int fmt, int suite, int quick, wgemm_case
 {
     unsigned seed = 1 + (unsigned)fmt * 100003u;
     if (suite == WGEMM_SUITE_SIZES) {
-        /* Half the cases in one call, so 16 and 33 rows reach the
-         * many-row (expand + fp32 GEMM) path; the rest in uneven tiles. */
+        /* Half the cases in one call, the rest in uneven tiles. */
         static const int64_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 33};
         static const int64_t ns[] = {1, 2, 15, 16, 17, 31, 32, 33, 100};
         static const int64_t ks[] = {1, 2, 7, 8, 15, 16, 17, 63, 64, 65, 257, 1000};
@@ -349,17 +348,18 @@ static inline void wgemm_for_each_case(int fmt, int suite, int quick, wgemm_case
         static const int64_t mnk[][3] = {
             {1, 1000, 1000}, {2, 257, 4096}, {4, 300, 513}, {8, 100, 2000}, {15, 70, 300},
             {16, 33, 1000}, {64, 200, 777}, {130, 65, 300}, {17, 530, 513}, {100, 100, 0},
-            {0, 7, 5}, {7, 0, 5},
+            {0, 7, 5}, {7, 0, 5}, {300, 70, 129}, {520, 33, 65}, {256, 17, 40},
         };
         for (size_t x = 0; x < WGEMM_LEN(mnk); x++)
             for (int sm = WGEMM_S_NONE; sm <= WGEMM_S_FULL; sm++) {
+                /* 256+ rows in one call reach the many-row path. */
                 const wgemm_case tc = {fmt, mnk[x][0], mnk[x][1], mnk[x][2], sm, 1.0f, 1.0f, 0,
-                                       (int64_t)(x % 2) * 5, 3, seed++};
+                                       (int64_t)(x % 2) * 5, mnk[x][0] >= 256 ? 1 : 3, seed++};
                 if (cb(&tc, ctx))
                     return;
             }
     } else {
-        static const int64_t ms[] = {1, 3, 8, 20};
+        static const int64_t ms[] = {1, 3, 8, 20, 260}; /* 260 in one call: many-row path */
         static const int64_t ns[] = {17, 40};
         static const int64_t ks[] = {16, 61, 300};
         static const struct { float alpha, beta; int nan_s; } ab[] = {
