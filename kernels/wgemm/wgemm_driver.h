@@ -1,12 +1,16 @@
 /* The weight-compressed GEMM driver and the kernel interfaces it calls.
  * Private to kernels/wgemm.
  *
- * Few rows of A (decode): W streams from memory once, through K-vectorized
- * dot kernels that expand WT = 8 packed W rows at a time against 1..4 rows
- * of A (the 8-row W tile stays in L1/L2 while every A row group uses it).
- * Many rows: blocks of W rows are expanded to fp32 once into a buffer and
- * handed to the fp32 GEMM (aio_f32_gemm.h, b_trans=1), whose packed
- * micro-kernels amortize the expansion over M. */
+ * Up to big_m rows of A: W streams from memory once per ~512 KiB of A
+ * rows, through K-vectorized dot kernels that expand WT = 8 packed W rows
+ * at a time against 1..4 rows of A (the 8-row W tile stays in L1/L2 while
+ * every A row group uses it). Tiles of big_m rows or more (prefill):
+ * blocks of W rows are expanded to fp32 once into a buffer and handed to
+ * the fp32 GEMM (aio_f32_gemm.h, b_trans=1), whose packed micro-kernels
+ * amortize the expansion over M. On the AVX-512 VM this was tuned on
+ * (Zen 4-like, one 512-bit FMA per cycle) the dot path matched or beat
+ * the fp32 GEMM up to M = 512 at K = N = 4096, hence big_m = 256; cores
+ * with two 512-bit FMA units would likely want a lower big_m. */
 #ifndef AIO_WGEMM_DRIVER_H
 #define AIO_WGEMM_DRIVER_H
 

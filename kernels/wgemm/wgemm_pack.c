@@ -116,6 +116,8 @@ int aio_wpack_rows(int fmt, const float *w, int64_t ldw, int64_t n, int64_t k, v
             for (int64_t p = 0; p < k; p++) {
                 float r = scale > 0.0f ? rintf(src[p] / scale) : 0.0f;
                 r = r > 127.0f ? 127.0f : r < -127.0f ? -127.0f : r;
+                if (r != r) /* NaN weight, or an infinite row: no valid value */
+                    r = 0.0f;
                 q[p] = (int8_t)r;
             }
             memset(q + k, 0, (size_t)(kp - k));
