@@ -36,7 +36,7 @@ DISPATCH    := $(BUILD)/libaio_dispatch.so
 AIO_RUN     := $(BUILD)/aio-run
 PRINT_CONFIG := $(BUILD)/aio-print-config
 
-.PHONY: all test test-c test-python test-aarch64 bench demo clean check-torch
+.PHONY: all test test-c test-python test-aarch64 bench bench-llm demo clean check-torch
 all: $(PRELOAD) $(DISPATCH) $(AIO_RUN) $(PRINT_CONFIG)
 
 check-torch:
@@ -88,7 +88,11 @@ test: all
 	$(MAKE) test-python
 
 bench: all
-	$(PYTHON) bench/bench_linear.py
+	$(PYTHON) bench/bench_preload_cost.py
+	$(PYTHON) bench/bench_linear.py --modes fp32,fp16,bf16,int8
+
+bench-llm: all
+	$(PYTHON) bench/bench_llm_decode.py --size 1b
 
 demo: all
 	$(PYTHON) examples/demo.py

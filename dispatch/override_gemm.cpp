@@ -149,10 +149,16 @@ const aio_wgemm_config *wgemm_slot(int fmt) {
   return nullptr;
 }
 
+// Compressed weights pay where reading the weight dominates, at small M.
+// From M ~ 256 on, the kernels expand tiles back to fp32 and measured slower
+// than the fp32 kernel on the original weight (which is still there): those
+// calls use fp32, faster and exact (docs/never-slower.md).
+constexpr int64_t kCompressedMaxM = 128;
+
 // Implicit modes: the weight operand in its cached compressed form, when
 // the filters ask for one and the cache has it (from the second use on).
 bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
-  if (!g_fc_weight_fmt || !g.b_trans) return false;
+  if (!g_fc_weight_fmt || !g.b_trans || g.m > kCompressedMaxM) return false;
   auto packed = weight_cache_get(b, g.b, g.n, g.k, g.ldb, g_fc_weight_fmt);
   const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
   if (!packed || !k || !k->fn) return false;
