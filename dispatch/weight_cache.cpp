@@ -65,8 +65,13 @@ std::unordered_map<Key, Entry, KeyHash> g_entries;
 std::list<Key> g_lru;  // front: most recently used
 size_t g_bytes, g_budget;
 
+void report_bytes() { g_host->prof_gauge("weight_cache_bytes", g_bytes); }
+
 void erase(std::unordered_map<Key, Entry, KeyHash>::iterator it) {
-  if (it->second.packed) g_bytes -= it->second.packed->pw.bytes;
+  if (it->second.packed) {
+    g_bytes -= it->second.packed->pw.bytes;
+    report_bytes();
+  }
   g_lru.erase(it->second.lru);
   g_entries.erase(it);
 }
@@ -146,6 +151,7 @@ std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, c
     e.packed = pack(w, n, k, ldw, fmt);
     if (e.packed) {
       g_bytes += e.packed->pw.bytes;
+      report_bytes();
       g_host->log(AIO_LOG_DEBUG, "weight cache: packed %lldx%lld (fmt %d, %zu bytes; %zu held)", (long long)n,
                   (long long)k, fmt, e.packed->pw.bytes, g_bytes);
     }

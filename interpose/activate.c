@@ -111,6 +111,7 @@ void aio_activate(void)
     g_host.log = aio_log;
     g_host.prof_register_op = aio_prof_register_op;
     g_host.prof_record = aio_prof_record;
+    g_host.prof_gauge = aio_prof_gauge;
     g_host.profiling = cfg->profiler || cfg->profiler_file[0];
     g_host.omp_pool_started = aio_omp_pool_started;
     g_host.filter_match = aio_filter_match;

@@ -44,6 +44,9 @@ typedef struct aio_host_api {
     int (*prof_register_op)(const char *name);
     void (*prof_record)(int op_id, int reason, uint64_t ns);
     int profiling; /* nonzero: callers should time calls */
+    /* A named level (e.g. "weight_cache_bytes"), reported at exit with its
+     * last and peak values. */
+    void (*prof_gauge)(const char *name, uint64_t value);
     /* Nonzero once libgomp has started worker threads in this process (a
      * forked child inherits the answer, not the threads). */
     int (*omp_pool_started)(void);

@@ -49,6 +49,7 @@ int aio_omp_pool_started(void);
 /* Profiler (profiler.c). */
 int aio_prof_register_op(const char *name);
 void aio_prof_record(int op_id, int reason, uint64_t ns);
+void aio_prof_gauge(const char *name, uint64_t value);
 void aio_prof_set_torch_version(const char *v);
 void aio_prof_install_exit_report(const aio_config *cfg);
 

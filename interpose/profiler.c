@@ -23,6 +23,14 @@ typedef struct op_stats {
 } op_stats;
 
 static op_stats g_ops[MAX_OPS];
+
+#define MAX_GAUGES 8
+typedef struct gauge {
+    char name[64];
+    atomic_ullong last, peak;
+} gauge;
+static gauge g_gauges[MAX_GAUGES];
+static atomic_int g_ngauges;
 static atomic_int g_nops;
 static pthread_mutex_t g_register_lock = PTHREAD_MUTEX_INITIALIZER;
 static char g_torch_version[64];
@@ -71,6 +79,24 @@ void aio_prof_record(int op, int reason, uint64_t ns)
     }
 }
 
+void aio_prof_gauge(const char *name, uint64_t value)
+{
+    pthread_mutex_lock(&g_register_lock);
+    int n = atomic_load(&g_ngauges), i = 0;
+    while (i < n && strcmp(g_gauges[i].name, name) != 0)
+        i++;
+    if (i == n && n < MAX_GAUGES) {
+        snprintf(g_gauges[n].name, sizeof g_gauges[n].name, "%s", name);
+        atomic_store(&g_ngauges, n + 1);
+    }
+    if (i < MAX_GAUGES) {
+        atomic_store(&g_gauges[i].last, value);
+        if (value > atomic_load(&g_gauges[i].peak))
+            atomic_store(&g_gauges[i].peak, value);
+    }
+    pthread_mutex_unlock(&g_register_lock);
+}
+
 void aio_prof_set_torch_version(const char *v) { snprintf(g_torch_version, sizeof g_torch_version, "%s", v); }
 
 static unsigned long long total_calls(op_stats *s)
@@ -101,6 +127,9 @@ static void report_table(FILE *out)
         fprintf(out, "aio: %-28s %10llu %12llu %10llu %12.3f  %s\n", s->name, calls, acc, calls - acc,
                 (double)atomic_load(&s->ns) / 1e6, reasons);
     }
+    for (int i = 0; i < atomic_load(&g_ngauges); i++)
+        fprintf(out, "aio: %s: %llu at exit, %llu at peak\n", g_gauges[i].name,
+                (unsigned long long)atomic_load(&g_gauges[i].last), (unsigned long long)atomic_load(&g_gauges[i].peak));
 }
 
 static void json_string(FILE *out, const char *s)
@@ -162,7 +191,14 @@ static void report_json(const char *tmpl)
         }
         fprintf(out, "}, \"ns\": %llu}", (unsigned long long)atomic_load(&s->ns));
     }
-    fprintf(out, "\n}}\n");
+    fprintf(out, "\n}, \"gauges\": {");
+    for (int i = 0; i < atomic_load(&g_ngauges); i++) {
+        fprintf(out, "%s", i ? ", " : "");
+        json_string(out, g_gauges[i].name);
+        fprintf(out, ": {\"last\": %llu, \"peak\": %llu}", (unsigned long long)atomic_load(&g_gauges[i].last),
+                (unsigned long long)atomic_load(&g_gauges[i].peak));
+    }
+    fprintf(out, "}}\n");
     if (fclose(out) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
         aio_log(AIO_LOG_WARN, "AIO_PROFILER_FILE=\"%s\": cannot write the report", path);

@@ -131,3 +131,24 @@ print(json.dumps({"g": x.grad.abs().sum().item(), "ref": 2 * 5 * lin.weight.sum(
 """
     res, _ = run_py_json(code, env={"AIO_IMPLICIT_FP16_TRANSFORM_FILTER": ".*"})
     assert abs(res["g"] - res["ref"]) / res["ref"] < 1e-2
+
+
+def test_cache_memory_is_reported(tmp_path):
+    prof = tmp_path / "prof.json"
+    code = PRELUDE + """
+lins = [nn.Linear(512, 256) for _ in range(3)]
+x = torch.randn(2, 512)
+with torch.no_grad():
+    for _ in range(2):
+        for l in lins:
+            l(x)
+print(json.dumps({}))
+"""
+    _, p = run_py_json(code, env={"AIO_QUANTIZE_INT8_FILTER": ".*", "AIO_PROFILER": "1",
+                                  "AIO_PROFILER_FILE": str(prof)})
+    import json
+    gauge = json.loads(prof.read_text())["gauges"]["weight_cache_bytes"]
+    # Three 256x512 int8 weights plus their scales, nothing more.
+    assert 3 * 256 * 512 <= gauge["peak"] <= 3 * (256 * 512 + 4096), gauge
+    assert gauge["last"] == gauge["peak"]
+    assert "weight_cache_bytes" in p.stderr
