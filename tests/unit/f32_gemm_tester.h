@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_tester_util.h"
 #include "aio_f32_gemm.h"
 
 enum f32_gemm_s_mode {
@@ -47,18 +48,6 @@ typedef struct f32_gemm_case {
     unsigned seed;
 } f32_gemm_case;
 
-#define F32_GEMM_GUARD 64
-#define F32_GEMM_SENTINEL (-12345.5f)
-
-static inline float f32_gemm_rand(unsigned *state)
-{
-    unsigned x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return (float)((x >> 8) & 0xffff) / 32768.0f - 1.0f; /* [-1, 1) */
-}
 
 static inline void f32_gemm_describe(const f32_gemm_case *c, char *buf, size_t len)
 {
@@ -68,21 +57,6 @@ static inline void f32_gemm_describe(const f32_gemm_case *c, char *buf, size_t l
              c->s_mode >= 0 && c->s_mode < F32_GEMM_S_MODES ? modes[c->s_mode] : "?",
              (double)c->alpha, (double)c->beta, c->nan_s ? " S=NaN" : "", (long long)c->pad,
              c->tiles);
-}
-
-/* Uneven cut points of [0, n) into at most 3 parts. */
-static inline int f32_gemm_cuts(int64_t n, int tiles, int64_t cut[4])
-{
-    if (tiles <= 1 || n < 3) {
-        cut[0] = 0;
-        cut[1] = n;
-        return 1;
-    }
-    cut[0] = 0;
-    cut[1] = n * 2 / 7 > 0 ? n * 2 / 7 : 1;
-    cut[2] = n * 3 / 5 > cut[1] ? n * 3 / 5 : cut[1] + 1;
-    cut[3] = n;
-    return 3;
 }
 
 /* Returns 0 on pass; on failure 1 with the first mismatch in msg. */
@@ -100,8 +74,8 @@ static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, cha
     /* +1 keeps zero-size products valid pointers. */
     float *a = malloc(sizeof(float) * (size_t)(M * lda + 1));
     float *b = malloc(sizeof(float) * (size_t)(brows * ldb + 1));
-    float *cbuf = malloc(sizeof(float) * (size_t)(M * ldc + 2 * F32_GEMM_GUARD));
-    float *c = cbuf + F32_GEMM_GUARD;
+    float *cbuf = malloc(sizeof(float) * (size_t)(M * ldc + 2 * GEMM_TEST_GUARD));
+    float *c = cbuf + GEMM_TEST_GUARD;
     /* S: big enough for every mode, with its own padding. */
     const int64_t lds = N + pad;
     float *sbuf = malloc(sizeof(float) * (size_t)(M * lds + N * (M + 1) + M + N + 1));
@@ -112,15 +86,15 @@ static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, cha
         fail = 1;
         goto out;
     }
-    for (int64_t i = 0; i < M * lda; i++) a[i] = f32_gemm_rand(&st);
-    for (int64_t i = 0; i < brows * ldb; i++) b[i] = f32_gemm_rand(&st);
-    for (int64_t i = 0; i < M * ldc + 2 * F32_GEMM_GUARD; i++) cbuf[i] = F32_GEMM_SENTINEL;
+    for (int64_t i = 0; i < M * lda; i++) a[i] = gemm_test_rand(&st);
+    for (int64_t i = 0; i < brows * ldb; i++) b[i] = gemm_test_rand(&st);
+    for (int64_t i = 0; i < M * ldc + 2 * GEMM_TEST_GUARD; i++) cbuf[i] = GEMM_TEST_SENTINEL;
 
     const float *s = NULL;
     int64_t sm = 0, sn = 0;
     const size_t scount = (size_t)(M * lds + N * (M + 1) + M + N + 1);
     for (size_t i = 0; i < scount; i++)
-        sbuf[i] = tc->nan_s ? NAN : f32_gemm_rand(&st);
+        sbuf[i] = tc->nan_s ? NAN : gemm_test_rand(&st);
     switch (tc->s_mode) {
     case F32_GEMM_S_ROW: s = sbuf; sm = 0; sn = 1; break;
     case F32_GEMM_S_FULL: s = sbuf; sm = lds; sn = 1; break;
@@ -130,7 +104,7 @@ static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, cha
     case F32_GEMM_S_ALIAS:
         for (int64_t i = 0; i < M; i++)
             for (int64_t j = 0; j < N; j++)
-                c[i * ldc + j] = s_keep[i * ldc + j] = tc->nan_s ? NAN : f32_gemm_rand(&st);
+                c[i * ldc + j] = s_keep[i * ldc + j] = tc->nan_s ? NAN : gemm_test_rand(&st);
         s = c; sm = ldc; sn = 1;
         break;
     default: break;
@@ -142,7 +116,7 @@ static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, cha
         .alpha = tc->alpha, .beta = tc->beta,
     };
     int64_t mc[4], nc[4];
-    const int mt = f32_gemm_cuts(M, tc->tiles, mc), nt = f32_gemm_cuts(N, tc->tiles, nc);
+    const int mt = gemm_test_cuts(M, tc->tiles, mc), nt = gemm_test_cuts(N, tc->tiles, nc);
     if (M == 0 || N == 0)
         fn(&g, 0, M, 0, N);
     for (int ti = 0; ti < mt; ti++)
@@ -173,14 +147,14 @@ static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, cha
             }
         }
         for (int64_t j = N; j < ldc && !fail; j++)
-            if (c[i * ldc + j] != F32_GEMM_SENTINEL) {
+            if (c[i * ldc + j] != GEMM_TEST_SENTINEL) {
                 snprintf(msg, len, "%s: row padding C[%lld][%lld] overwritten", what,
                          (long long)i, (long long)j);
                 fail = 1;
             }
     }
-    for (int64_t i = 0; i < F32_GEMM_GUARD && !fail; i++)
-        if (cbuf[i] != F32_GEMM_SENTINEL || c[M * ldc + i] != F32_GEMM_SENTINEL) {
+    for (int64_t i = 0; i < GEMM_TEST_GUARD && !fail; i++)
+        if (cbuf[i] != GEMM_TEST_SENTINEL || c[M * ldc + i] != GEMM_TEST_SENTINEL) {
             snprintf(msg, len, "%s: write outside C (guard %lld)", what, (long long)i);
             fail = 1;
         }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_tester_util.h"
 #include "aio_wgemm.h"
 
 enum wgemm_s_mode {
@@ -46,18 +47,6 @@ typedef struct wgemm_case {
     unsigned seed;
 } wgemm_case;
 
-#define WGEMM_GUARD 64
-#define WGEMM_SENTINEL (-12345.5f)
-
-static inline float wgemm_rand(unsigned *state)
-{
-    unsigned x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return (float)((x >> 8) & 0xffff) / 32768.0f - 1.0f; /* [-1, 1) */
-}
 
 static inline const char *wgemm_fmt_name(int fmt)
 {
@@ -72,20 +61,6 @@ static inline void wgemm_describe(const wgemm_case *c, char *buf, size_t len)
              c->s_mode >= 0 && c->s_mode < WGEMM_S_MODES ? modes[c->s_mode] : "?",
              (double)c->alpha, (double)c->beta, c->nan_s ? " S=NaN" : "", (long long)c->pad,
              c->tiles);
-}
-
-static inline int wgemm_cuts(int64_t n, int tiles, int64_t cut[4])
-{
-    if (tiles <= 1 || n < 3) {
-        cut[0] = 0;
-        cut[1] = n;
-        return 1;
-    }
-    cut[0] = 0;
-    cut[1] = n * 2 / 7 > 0 ? n * 2 / 7 : 1;
-    cut[2] = n * 3 / 5 > cut[1] ? n * 3 / 5 : cut[1] + 1;
-    cut[3] = n;
-    return 3;
 }
 
 /* Dequantized element in double (int8: scale * q exactly). */
@@ -147,8 +122,8 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
     void *packed = NULL;
     if (bytes == 0 || posix_memalign(&packed, 64, bytes))
         packed = NULL;
-    float *cbuf = malloc(sizeof(float) * (size_t)(M * ldc + 2 * WGEMM_GUARD));
-    float *c = cbuf + WGEMM_GUARD;
+    float *cbuf = malloc(sizeof(float) * (size_t)(M * ldc + 2 * GEMM_TEST_GUARD));
+    float *c = cbuf + GEMM_TEST_GUARD;
     const size_t scount = (size_t)(M * lds + M + N + 1);
     float *sbuf = malloc(sizeof(float) * scount);
     float *s_keep = malloc(sizeof(float) * (size_t)(M * ldc + 1));
@@ -158,13 +133,13 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
         fail = 1;
         goto out;
     }
-    for (int64_t i = 0; i < M * lda; i++) a[i] = wgemm_rand(&st);
+    for (int64_t i = 0; i < M * lda; i++) a[i] = gemm_test_rand(&st);
     for (int64_t j = 0; j < N; j++) {
         const float mag = (j == 2) ? 0.0f : (float)(1 + j % 5) * (j % 3 == 1 ? 0.01f : 1.0f);
         for (int64_t p = 0; p < ldw; p++)
-            w[j * ldw + p] = mag * wgemm_rand(&st);
+            w[j * ldw + p] = mag * gemm_test_rand(&st);
     }
-    for (int64_t i = 0; i < M * ldc + 2 * WGEMM_GUARD; i++) cbuf[i] = WGEMM_SENTINEL;
+    for (int64_t i = 0; i < M * ldc + 2 * GEMM_TEST_GUARD; i++) cbuf[i] = GEMM_TEST_SENTINEL;
 
     /* Pack in two row ranges, as threads would; fill the buffer with junk
      * first so padding must be written. */
@@ -191,7 +166,7 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
     const float *s = NULL;
     int64_t sm = 0, sn = 0;
     for (size_t i = 0; i < scount; i++)
-        sbuf[i] = tc->nan_s ? NAN : wgemm_rand(&st);
+        sbuf[i] = tc->nan_s ? NAN : gemm_test_rand(&st);
     switch (tc->s_mode) {
     case WGEMM_S_ROW: s = sbuf; sm = 0; sn = 1; break;
     case WGEMM_S_FULL: s = sbuf; sm = lds; sn = 1; break;
@@ -200,7 +175,7 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
     case WGEMM_S_ALIAS:
         for (int64_t i = 0; i < M; i++)
             for (int64_t j = 0; j < N; j++)
-                c[i * ldc + j] = s_keep[i * ldc + j] = tc->nan_s ? NAN : wgemm_rand(&st);
+                c[i * ldc + j] = s_keep[i * ldc + j] = tc->nan_s ? NAN : gemm_test_rand(&st);
         s = c; sm = ldc; sn = 1;
         break;
     default: break;
@@ -211,7 +186,7 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
         .s_stride_m = sm, .s_stride_n = sn, .alpha = tc->alpha, .beta = tc->beta,
     };
     int64_t mc[4], nc[4];
-    const int mt = wgemm_cuts(M, tc->tiles, mc), nt = wgemm_cuts(N, tc->tiles, nc);
+    const int mt = gemm_test_cuts(M, tc->tiles, mc), nt = gemm_test_cuts(N, tc->tiles, nc);
     if (M == 0 || N == 0)
         fn(&g, 0, M, 0, N);
     for (int ti = 0; ti < mt; ti++)
@@ -242,14 +217,14 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
             }
         }
         for (int64_t j = N; j < ldc && !fail; j++)
-            if (c[i * ldc + j] != WGEMM_SENTINEL) {
+            if (c[i * ldc + j] != GEMM_TEST_SENTINEL) {
                 snprintf(msg, len, "%s: row padding C[%lld][%lld] overwritten", what,
                          (long long)i, (long long)j);
                 fail = 1;
             }
     }
-    for (int64_t i = 0; i < WGEMM_GUARD && !fail; i++)
-        if (cbuf[i] != WGEMM_SENTINEL || c[M * ldc + i] != WGEMM_SENTINEL) {
+    for (int64_t i = 0; i < GEMM_TEST_GUARD && !fail; i++)
+        if (cbuf[i] != GEMM_TEST_SENTINEL || c[M * ldc + i] != GEMM_TEST_SENTINEL) {
             snprintf(msg, len, "%s: write outside C (guard %lld)", what, (long long)i);
             fail = 1;
         }
