@@ -113,17 +113,23 @@ if pid == 0:
 os.close(w)
 child = json.loads(os.read(r, 4096))
 os.waitpid(pid, 0)
+child["parent_threads"] = torch.get_num_threads()
 print(json.dumps(child))
 """
 
 
+needs_two_cpus = pytest.mark.skipif(len(__import__("os").sched_getaffinity(0)) < 2,
+                                    reason="a thread pool needs two CPUs")
+
+
+@needs_two_cpus
 def test_fork_after_our_pool_started_runs_single_threaded():
     r, _ = run_py_json(FORK_THREADS, env={"BIG": "1"}, timeout=120)
-    assert r == {"threads": 1, "ok": True}
+    assert r["threads"] == 1 and r["ok"] and r["parent_threads"] > 1
 
 
+@needs_two_cpus
 def test_fork_before_any_pool_keeps_threads():
     """A tiny GEMM runs on the calling thread: the child keeps its threads."""
-    import os
     r, _ = run_py_json(FORK_THREADS, env={"BIG": "0"}, timeout=120)
-    assert r == {"threads": os.cpu_count(), "ok": True}
+    assert r["threads"] == r["parent_threads"] > 1 and r["ok"]
