@@ -30,7 +30,8 @@ __attribute__((visibility("default"))) int pthread_create(pthread_t *thread, con
 {
     if (!g_real_pthread_create)
         g_real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
-    if (!atomic_load_explicit(&g_omp_pool_started, memory_order_relaxed) && is_openmp_worker(start))
+    if (aio_preload_config()->process_mode && !atomic_load_explicit(&g_omp_pool_started, memory_order_relaxed) &&
+        is_openmp_worker(start))
         atomic_store(&g_omp_pool_started, 1);
     return g_real_pthread_create(thread, attr, start, arg);
 }
