@@ -10,8 +10,6 @@
 #include "aio_log.h"
 #include "preload.h"
 
-void aio_preload_print_diags(void);
-
 static aio_host_api g_host;
 static aio_torch_info g_torch;
 

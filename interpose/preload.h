@@ -10,6 +10,8 @@
 /* Parsed once, by the constructor or by whichever hook runs first. */
 const aio_config *aio_preload_config(void);
 void aio_preload_ensure_init(void);
+/* Log the diagnostics the config parse held back (on activation). */
+void aio_preload_print_diags(void);
 
 /* Called after every outermost dlopen and once main() is about to run:
  * activates aio if libtorch has arrived. Cheap when nothing changed. */
