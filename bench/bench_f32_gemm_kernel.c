@@ -15,34 +15,8 @@
 #include <time.h>
 
 #include "aio_f32_gemm.h"
+#include "bench_kernel_util.h"
 #include "aio_isa.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static float *filled(size_t n, unsigned seed)
-{
-    float *p = malloc(n * sizeof(float));
-    if (!p) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        p[i] = (float)(seed >> 9) / 8388608.0f - 1.0f;
-    }
-    return p;
-}
 
 static double bench_one(aio_f32_gemm_fn fn, int64_t M, int64_t K, int64_t N, int b_trans)
 {
