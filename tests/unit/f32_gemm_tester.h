@@ -59,6 +59,19 @@ static inline void f32_gemm_describe(const f32_gemm_case *c, char *buf, size_t l
              c->tiles);
 }
 
+/* B as the kernel sees it: W[N][K] rows (b_trans) or B[K][N] rows. */
+typedef struct f32_gemm_b {
+    const float *b;
+    int64_t ldb;
+    int b_trans;
+} f32_gemm_b;
+
+static inline double f32_gemm_b_at(const void *ctx, int64_t j, int64_t p)
+{
+    const f32_gemm_b *r = ctx;
+    return r->b_trans ? r->b[j * r->ldb + p] : r->b[p * r->ldb + j];
+}
+
 /* Returns 0 on pass; on failure 1 with the first mismatch in msg. */
 static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, char *msg, size_t len)
 {
@@ -123,41 +136,13 @@ static inline int f32_gemm_test(aio_f32_gemm_fn fn, const f32_gemm_case *tc, cha
         for (int tj = 0; tj < nt; tj++)
             fn(&g, mc[ti], mc[ti + 1], nc[tj], nc[tj + 1]);
 
-    for (int64_t i = 0; i < M && !fail; i++) {
-        for (int64_t j = 0; j < N; j++) {
-            double acc = 0.0, mag = 0.0;
-            for (int64_t p = 0; p < K; p++) {
-                const double bv = tc->b_trans ? b[j * ldb + p] : b[p * ldb + j];
-                acc += (double)a[i * lda + p] * bv;
-                mag += fabs((double)a[i * lda + p] * bv);
-            }
-            double sv = 0.0;
-            if (s && tc->beta != 0.0f)
-                sv = alias ? s_keep[i * ldc + j] : s[i * sm + j * sn];
-            const double want = (double)tc->alpha * acc + (double)tc->beta * sv;
-            const double tol = FLT_EPSILON * ((double)(K + 2) * fabs((double)tc->alpha) * mag +
-                                              2.0 * fabs((double)tc->beta * sv) + fabs(want)) +
-                               1e-30;
-            const double got = c[i * ldc + j];
-            if (!(fabs(got - want) <= tol)) {
-                snprintf(msg, len, "%s: C[%lld][%lld] = %.9g, want %.9g (tol %.3g)", what,
-                         (long long)i, (long long)j, got, want, tol);
-                fail = 1;
-                break;
-            }
-        }
-        for (int64_t j = N; j < ldc && !fail; j++)
-            if (c[i * ldc + j] != GEMM_TEST_SENTINEL) {
-                snprintf(msg, len, "%s: row padding C[%lld][%lld] overwritten", what,
-                         (long long)i, (long long)j);
-                fail = 1;
-            }
-    }
-    for (int64_t i = 0; i < GEMM_TEST_GUARD && !fail; i++)
-        if (cbuf[i] != GEMM_TEST_SENTINEL || c[M * ldc + i] != GEMM_TEST_SENTINEL) {
-            snprintf(msg, len, "%s: write outside C (guard %lld)", what, (long long)i);
-            fail = 1;
-        }
+    const f32_gemm_b b_ref = {b, ldb, tc->b_trans};
+    const gemm_test_expect e = {
+        .m = M, .n = N, .k = K, .a = a, .lda = lda, .b_at = f32_gemm_b_at, .b_ctx = &b_ref,
+        .s = s, .sm = sm, .sn = sn, .s_keep = s_keep, .alias = alias, .c = c, .ldc = ldc,
+        .alpha = tc->alpha, .beta = tc->beta,
+    };
+    fail = gemm_test_check_c(&e, what, msg, len);
 out:
     free(a);
     free(b);

@@ -72,6 +72,11 @@ static inline double wgemm_deq(const aio_packed_weight *pw, int64_t j, int64_t p
 }
 
 /* Checks packed W against the original: 0 on pass, else 1 with msg. */
+static inline double wgemm_deq_at(const void *pw, int64_t j, int64_t p)
+{
+    return wgemm_deq((const aio_packed_weight *)pw, j, p);
+}
+
 static inline int wgemm_check_pack(const aio_packed_weight *pw, const float *w, int64_t ldw,
                                    const char *what, char *msg, size_t len)
 {
@@ -193,41 +198,12 @@ static inline int wgemm_test(aio_wgemm_fn fn, const wgemm_case *tc, char *msg, s
         for (int tj = 0; tj < nt; tj++)
             fn(&g, mc[ti], mc[ti + 1], nc[tj], nc[tj + 1]);
 
-    for (int64_t i = 0; i < M && !fail; i++) {
-        for (int64_t j = 0; j < N; j++) {
-            double acc = 0.0, mag = 0.0;
-            for (int64_t p = 0; p < K; p++) {
-                const double prod = (double)a[i * lda + p] * wgemm_deq(&pw, j, p);
-                acc += prod;
-                mag += fabs(prod);
-            }
-            double sv = 0.0;
-            if (s && tc->beta != 0.0f)
-                sv = alias ? s_keep[i * ldc + j] : s[i * sm + j * sn];
-            const double want = (double)tc->alpha * acc + (double)tc->beta * sv;
-            const double tol = FLT_EPSILON * ((double)(K + 2) * fabs((double)tc->alpha) * mag +
-                                              2.0 * fabs((double)tc->beta * sv) + fabs(want)) +
-                               1e-30;
-            const double got = c[i * ldc + j];
-            if (!(fabs(got - want) <= tol)) {
-                snprintf(msg, len, "%s: C[%lld][%lld] = %.9g, want %.9g (tol %.3g)", what,
-                         (long long)i, (long long)j, got, want, tol);
-                fail = 1;
-                break;
-            }
-        }
-        for (int64_t j = N; j < ldc && !fail; j++)
-            if (c[i * ldc + j] != GEMM_TEST_SENTINEL) {
-                snprintf(msg, len, "%s: row padding C[%lld][%lld] overwritten", what,
-                         (long long)i, (long long)j);
-                fail = 1;
-            }
-    }
-    for (int64_t i = 0; i < GEMM_TEST_GUARD && !fail; i++)
-        if (cbuf[i] != GEMM_TEST_SENTINEL || c[M * ldc + i] != GEMM_TEST_SENTINEL) {
-            snprintf(msg, len, "%s: write outside C (guard %lld)", what, (long long)i);
-            fail = 1;
-        }
+    const gemm_test_expect e = {
+        .m = M, .n = N, .k = K, .a = a, .lda = lda, .b_at = wgemm_deq_at, .b_ctx = &pw,
+        .s = s, .sm = sm, .sn = sn, .s_keep = s_keep, .alias = alias, .c = c, .ldc = ldc,
+        .alpha = tc->alpha, .beta = tc->beta,
+    };
+    fail = gemm_test_check_c(&e, what, msg, len);
 out:
     free(a);
     free(w);
