@@ -80,7 +80,11 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
     // Leaked on purpose: kernels stay registered until the process ends, and
     // deregistering during static destruction would race torch's own.
     auto *lib = new torch::Library(torch::Library::IMPL, "aten", c10::DispatchKey::CPU, __FILE__, __LINE__);
-    int n = register_gemm_overrides(*lib);
+    int n = 0;
+    for (auto reg : {register_gemm_overrides, register_bmm_overrides, register_norm_overrides,
+                     register_softmax_overrides, register_activation_overrides})
+      n += reg(*lib);
+    n += register_custom_ops();
     return n;
   } catch (const std::exception &e) {
     host->log(AIO_LOG_ERROR, "registering kernels failed: %s", e.what());

@@ -1,9 +1,16 @@
-// One register function per op family; each returns how many ops it
-// registered.
+// One register function per op family, each in its own file
+// (dispatch/<file>.cpp). Each returns how many ops it registered, or throws.
 #pragma once
 
 #include <torch/library.h>
 
 namespace aio {
-int register_gemm_overrides(torch::Library &lib);
+// aten ops overridden at the CPU key; `lib` is the module's IMPL library.
+int register_gemm_overrides(torch::Library &lib);        // override_gemm.cpp: addmm, mm
+int register_bmm_overrides(torch::Library &lib);         // override_bmm.cpp: bmm, baddbmm
+int register_norm_overrides(torch::Library &lib);        // override_norm.cpp: layer_norm, rms_norm
+int register_softmax_overrides(torch::Library &lib);     // override_softmax.cpp: softmax, log_softmax
+int register_activation_overrides(torch::Library &lib);  // override_activation.cpp: gelu, silu, ...
+// torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
+int register_custom_ops();
 }
