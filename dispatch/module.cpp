@@ -70,6 +70,9 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
   unsigned isa = aio_isa_apply_cap(aio_isa_detect(), host->config->max_isa);
   aio_kernels_init(&g_kernels, isa);
   install_fork_handler();
+  // AIO_NUM_THREADS: one count for torch's ops and ours (at::set_num_threads
+  // sets OpenMP's, MKL's and the pthreadpool's); unset keeps torch's choice.
+  if (host->config->num_threads > 0) at::set_num_threads(host->config->num_threads);
   char isa_text[256];
   aio_isa_describe(isa, isa_text, sizeof isa_text);
   host->log(AIO_LOG_DEBUG, "kernels: isa [%s], f32 gemm %s", isa_text, g_kernels.f32_gemm.name);

@@ -8,6 +8,7 @@
 
 #include "aio_host_api.h"
 #include "aio_log.h"
+#include "binding.h"
 #include "preload.h"
 
 static aio_host_api g_host;
@@ -121,6 +122,7 @@ void aio_activate(void)
         return;
     }
     aio_log(AIO_LOG_DEBUG, "active: %d kernels registered for torch %s", nops, g_torch.version);
+    aio_binding_activate(cfg); /* after init: AIO_NUM_THREADS is applied, the module is loaded */
     if (g_host.profiling)
         aio_prof_install_exit_report(cfg);
 }
