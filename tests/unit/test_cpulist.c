@@ -132,3 +132,17 @@ Test(cpulist, format_whole_range)
     aio_cpulist_format(&l, buf, sizeof buf);
     cr_assert_str_eq(buf, "0-4095");
 }
+
+/* AIO_NUMA_CPUS takes the spec's space-separated list and numactl ranges
+ * alike, and both spellings of one set mean the same cores in the same order. */
+Test(cpulist, both_grammars_agree)
+{
+    aio_cpulist a;
+    cr_assert_eq(parse("0 1 2 3 8"), 0, "%s", err);
+    a = l;
+    cr_assert_eq(parse("0-3,8"), 0, "%s", err);
+    cr_assert_eq(a.count, l.count);
+    cr_assert_eq(memcmp(a.cpus, l.cpus, sizeof(int) * (size_t)l.count), 0);
+}
+
+Test(cpulist, spec_example) { expect("0 1", 2, 0, 1); }
