@@ -37,6 +37,7 @@ def mempolicy():
 
 
 def work():
+    torch.manual_seed(0)
     x = torch.randn(256, 512)
     w = torch.randn(512, 512)
     for _ in range(3):
