@@ -87,7 +87,7 @@ physical_cores() {
 join() { local IFS=,; echo "$*"; }
 is_count() { [[ $1 =~ ^[0-9]+$ ]] && (($1 > 0)); }
 
-threads="" cores="" ninstances="" per_instance="" log_dir="." do_print=0
+threads="" cores="" cores_set="" ninstances="" per_instance="" log_dir="." do_print=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
@@ -98,7 +98,7 @@ while [ $# -gt 0 ]; do
             [ $# -ge 2 ] || die "$1 needs a value (see aio-run --help)"
             case "$1" in
                 --threads) is_count "$2" || die "--threads '$2' is not a positive integer"; threads=$((10#$2)) ;;
-                --cores) cores=$2 ;;
+                --cores) cores=$2 cores_set=1 ;;
                 --ninstances) is_count "$2" || die "--ninstances '$2' is not a positive integer"; ninstances=$((10#$2)) ;;
                 --ncores-per-instance) is_count "$2" || die "--ncores-per-instance '$2' is not a positive integer"
                                        per_instance=$((10#$2)) ;;
@@ -119,7 +119,7 @@ done
 mapfile -t allowed < <(allowed_cpus)
 declare -A is_allowed=()
 for c in "${allowed[@]}"; do is_allowed[$c]=1; done
-if [ -n "$cores" ]; then
+if [ -n "$cores_set" ]; then
     mapfile -t pool < <(expand_list "$cores") || true
     expand_list "$cores" >/dev/null && [ ${#pool[@]} -gt 0 ] || die "--cores '$cores' is not a CPU list (e.g. 0-3,8 or \"0 1 2\")"
     declare -A seen=()
@@ -146,7 +146,7 @@ fi
 
 [ -z "$threads" ] || { AIO_NUM_THREADS=$threads; export AIO_NUM_THREADS; }
 if [ "$do_print" = 1 ]; then
-    [ -z "$cores" ] || { AIO_NUMA_CPUS=$(join "${pool[@]}"); export AIO_NUMA_CPUS; }
+    [ -z "$cores_set" ] || { AIO_NUMA_CPUS=$(join "${pool[@]}"); export AIO_NUMA_CPUS; }
     exec "$print_config"
 fi
 
@@ -171,7 +171,7 @@ threads_for() {
 }
 
 if [ -z "$ninstances" ]; then
-    if [ -n "$cores" ]; then
+    if [ -n "$cores_set" ]; then
         list=$(join "${pool[@]}")
         n=$(threads_for ${#pool[@]})
         [ -z "$n" ] || { AIO_NUM_THREADS=$n; export AIO_NUM_THREADS; }

@@ -4,6 +4,8 @@ import os
 import re
 import sys
 
+import pytest
+
 from conftest import AIO_RUN, PRELOAD, PRINT_CONFIG, ROOT, run
 
 VERSION = (ROOT / "VERSION").read_text().strip()
@@ -38,7 +40,8 @@ def test_help():
     p = aio_run("--help")
     assert p.returncode == 0
     assert p.stdout.startswith("usage: aio-run ")
-    for opt in ("--disable", "--print-config", "--version", "--help"):
+    for opt in ("--disable", "--print-config", "--version", "--help", "--threads", "--cores", "--ninstances",
+                "--ncores-per-instance", "--log-dir"):
         assert opt in p.stdout
     assert p.stderr == ""
     assert aio_run("-h").stdout == p.stdout
@@ -135,3 +138,112 @@ def test_print_config_reflects_environment():
     assert "(environment)" in line
     default = next(l for l in aio_run("--print-config").stdout.splitlines() if l.split()[:1] == ["AIO_DEBUG_MODE"])
     assert default.split()[1] == "2" and "(default)" in default
+
+
+# ---- cores, threads, throughput mode, torchrun ------------------------------
+TWO_CPUS = sorted(os.sched_getaffinity(0)) == [0, 1]
+needs_two = pytest.mark.skipif(not TWO_CPUS, reason="written for CPUs 0 and 1 (the project VM)")
+MASK = "sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status"
+WORKLOADS = ROOT / "tests" / "python" / "workloads"
+
+
+def one_error_line(p, *words):
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stdout == ""
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("aio-run: "), lines
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+def test_threads_and_cores_set_the_variables():
+    r, _ = show("--threads", "1")
+    assert r["env"]["AIO_NUM_THREADS"] == "1" and "AIO_NUMA_CPUS" not in r["env"]
+    p = aio_run("--cores", "0", "sh", "-c", f'{MASK}; echo "$AIO_NUMA_CPUS $AIO_NUM_THREADS"')
+    assert (p.returncode, p.stdout.split()) == (0, ["0", "0", "1"]), p.stderr
+    # Threads given by the user through OpenMP's variable are left alone.
+    p = aio_run("--cores", "0", "sh", "-c", 'echo "${AIO_NUM_THREADS-unset}"', env={"OMP_NUM_THREADS": "1"})
+    assert p.stdout == "unset\n"
+
+
+@needs_two
+def test_cores_accepts_both_grammars_in_order():
+    for spec in ("1 0", "1,0"):
+        p = aio_run("--cores", spec, "sh", "-c", f'{MASK}; echo "$AIO_NUMA_CPUS"')
+        assert (p.returncode, p.stdout.split()) == (0, ["0-1", "1,0"]), (spec, p.stderr)
+    p = aio_run("--cores=0-1", "sh", "-c", 'echo "$AIO_NUMA_CPUS"')
+    assert p.stdout == "0,1\n"
+
+
+@needs_two
+def test_bad_core_and_thread_options():
+    one_error_line(aio_run("--cores", "7", "true"), "CPU 7", "allowed set 0,1")
+    one_error_line(aio_run("--cores", "0,0", "true"), "CPU 0 is listed twice")
+    one_error_line(aio_run("--cores", "0-x", "true"), "'0-x'", "not a CPU list")
+    one_error_line(aio_run("--cores", "", "true"), "not a CPU list")
+    one_error_line(aio_run("--threads", "3", "true"), "--threads 3", "2 core(s)")
+    one_error_line(aio_run("--threads", "0", "true"), "--threads '0'")
+    one_error_line(aio_run("--threads", "two", "true"), "--threads 'two'")
+    one_error_line(aio_run("--threads"), "--threads needs a value")
+    one_error_line(aio_run("--ninstances", "3", "true"), "need 3 cores", "only 2")
+    one_error_line(aio_run("--ninstances", "2", "--ncores-per-instance", "2", "true"), "need 4 cores")
+    one_error_line(aio_run("--ncores-per-instance", "3", "true"), "need 3 cores")
+    one_error_line(aio_run("--ninstances", "2", "--threads", "2", "true"), "--threads 2", "1 core(s) of each")
+    # A restricted cpuset is what is allowed.
+    p = run(["taskset", "-c", "1", str(AIO_RUN), "--cores", "0", "true"], preload=False, check=False)
+    one_error_line(p, "CPU 0", "allowed set 1")
+    p = run(["taskset", "-c", "1", str(AIO_RUN), "--ninstances", "2", "true"], preload=False, check=False)
+    one_error_line(p, "only 1")
+
+
+@needs_two
+def test_print_config_shows_launcher_settings():
+    p = aio_run("--threads", "2", "--cores", "1 0", "--print-config")
+    got = {l.split()[0]: l.split()[1] for l in p.stdout.splitlines() if l.strip()}
+    assert (got["AIO_NUM_THREADS"], got["AIO_NUMA_CPUS"]) == ("2", "1,0"), p.stdout
+
+
+@needs_two
+def test_instances_on_disjoint_cores_with_logs(tmp_path):
+    logs = tmp_path / "logs"
+    p = aio_run("--ninstances", "2", "--log-dir", logs, "sh", "-c",
+                f'{MASK}; echo "$AIO_RUN_INSTANCE $AIO_NUMA_CPUS $AIO_NUM_THREADS $LD_PRELOAD"')
+    assert p.returncode == 0, p.stderr
+    got = [(logs / f"aio-run.instance-{i}.log").read_text().split() for i in range(2)]
+    assert got == [["0", "0", "0", "1", PRELOAD_REAL], ["1", "1", "1", "1", PRELOAD_REAL]], got
+    assert p.stdout == ""
+    assert len(p.stderr.splitlines()) == 2 and "instance 1 on cores 1" in p.stderr
+
+
+@needs_two
+def test_instance_failure_is_reported(tmp_path):
+    p = aio_run("--ninstances", "2", "--log-dir", tmp_path, "sh", "-c", 'echo oops; exit $((AIO_RUN_INSTANCE * 3))')
+    assert p.returncode == 3
+    fail = [l for l in p.stderr.splitlines() if "exited" in l]
+    assert len(fail) == 1 and "instance 1 (cores 1) exited with status 3" in fail[0], p.stderr
+    assert str(tmp_path / "aio-run.instance-1.log") in fail[0]
+    assert (tmp_path / "aio-run.instance-1.log").read_text() == "oops\n"
+
+
+@needs_two
+def test_instances_run_torch_bound(tmp_path):
+    p = aio_run("--ninstances", "2", "--log-dir", tmp_path, sys.executable, WORKLOADS / "binding_probe.py")
+    assert p.returncode == 0, p.stderr
+    for i in range(2):
+        text = (tmp_path / f"aio-run.instance-{i}.log").read_text()
+        r = json.loads(text.strip().splitlines()[-1])
+        assert r["torch_threads"] == 1 and r["new"] == [], r  # one core each: one thread, no pool
+        assert {r["main"]["cpus"]} | {t["cpus"] for t in r["others"]} == {str(i)}, r
+
+
+@needs_two
+def test_torchrun_ranks_get_their_own_cores(tmp_path):
+    p = aio_run(sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone",
+                WORKLOADS / "torchrun_probe.py", timeout=240)
+    assert p.returncode == 0, p.stderr[-3000:]
+    ranks = sorted((json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")), key=lambda r: r["rank"])
+    assert [r["local_rank"] for r in ranks] == [0, 1], p.stdout
+    assert all(r["sum"] == [3.0] * 4 for r in ranks)
+    # Every thread of rank k (gloo's included) is on core k alone.
+    assert [r["masks"] for r in ranks] == [["0"], ["1"]], ranks
