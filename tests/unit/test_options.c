@@ -570,7 +570,6 @@ static const char *all_names[] = {
     "AIO_MAX_ISA", "AIO_DISPATCH_LIB", "AIO_WEIGHT_CACHE_MB", "AIO_TORCH_VERSION_CHECK",
 };
 static const char *inactive[] = {
-    "AIO_CPU_BIND", "AIO_MEM_BIND", "AIO_NUMA_CPUS", "AIO_NUM_THREADS", "AIO_SKIP_MASTER_THREAD",
     "AIO_MERGE_LINEAR", "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE",
 };
 #define N_ALL (sizeof all_names / sizeof all_names[0])
