@@ -40,7 +40,7 @@ void aio_numa_bind_activate(const aio_config *cfg, const aio_cpulist *cores, con
         return;
     }
     if (numa_available() < 0) {
-        aio_log(level, "AIO_MEM_BIND: this kernel has no NUMA memory policy; memory is not bound");
+        aio_log(level, "AIO_MEM_BIND: NUMA memory policies are unavailable here (not supported, or get_mempolicy refused); memory is not bound");
         return;
     }
     if (set_mempolicy(MPOL_BIND, g_mask, MAX_NODES) != 0) {
