@@ -201,3 +201,17 @@ def test_inert_without_torch():
                         "t.join(); print(sorted(os.sched_getaffinity(0)))"],
                        env=env, capture_output=True, text=True, timeout=60)
     assert (p.returncode, p.stdout, p.stderr) == (0, "\n[0, 1]\n", "")
+
+
+def test_threads_and_children_of_a_pinned_worker_get_the_whole_mask(tmp_path):
+    # A pool worker (pinned to one core) starts a thread and forks a child:
+    # neither may inherit the worker's single core.
+    lib = tmp_path / "libspawn.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-fopenmp", "-O2", "-o", str(lib),
+                    str(ROOT / "tests" / "fixtures" / "pinned_spawn" / "spawn_from_worker.c")], check=True)
+    code = ("import ctypes, json, torch; torch.nn.functional.gelu(torch.randn(1 << 20)); "
+            f"lib = ctypes.CDLL({str(lib)!r}); out = (ctypes.c_int * 3)(); lib.spawn_from_worker(out); "
+            "print(json.dumps(list(out)))")
+    p = subprocess.run([sys.executable, "-c", code], env=preloaded(), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == [1, 2, 2], p.stdout  # worker: 1 CPU; its thread and child: both
