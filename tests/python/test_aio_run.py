@@ -217,6 +217,13 @@ def test_instances_on_disjoint_cores_with_logs(tmp_path):
 
 
 @needs_two
+def test_instances_partition_the_given_cores_in_order(tmp_path):
+    p = aio_run("--cores", "1 0", "--ninstances", "2", "--log-dir", tmp_path, "sh", "-c", MASK)
+    assert p.returncode == 0, p.stderr
+    assert [(tmp_path / f"aio-run.instance-{i}.log").read_text() for i in range(2)] == ["1\n", "0\n"]
+
+
+@needs_two
 def test_instance_failure_is_reported(tmp_path):
     p = aio_run("--ninstances", "2", "--log-dir", tmp_path, "sh", "-c", 'echo oops; exit $((AIO_RUN_INSTANCE * 3))')
     assert p.returncode == 3
