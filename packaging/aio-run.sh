@@ -71,15 +71,17 @@ allowed_cpus() {
 # One CPU per SMT sibling group: the lowest allowed CPU of each group.
 physical_cores() {
     local -A ok=()
-    local c s first
+    local c s f first
     for c in "$@"; do ok[$c]=1; done
     for c in "$@"; do
         first=$c
-        if [ -r "$sysfs_cpu/cpu$c/topology/thread_siblings_list" ]; then
-            for s in $(expand_list "$(cat "$sysfs_cpu/cpu$c/topology/thread_siblings_list")"); do
+        for f in thread_siblings_list core_cpus_list; do # the newer kernels' name second
+            [ -r "$sysfs_cpu/cpu$c/topology/$f" ] || continue
+            for s in $(expand_list "$(cat "$sysfs_cpu/cpu$c/topology/$f")"); do
                 [ -n "${ok[$s]}" ] && ((s < first)) && first=$s
             done
-        fi
+            break
+        done
         ((first == c)) && echo "$c"
     done
 }

@@ -198,6 +198,21 @@ def test_bad_core_and_thread_options():
 
 
 @needs_two
+def test_smt_siblings_count_as_one_core(tmp_path):
+    fixtures = ROOT / "tests" / "fixtures" / "sysfs"
+    for tree in ("smt2", "smt2x4"):  # CPUs 0 and 1: siblings (thread_siblings_list; core_cpus_list)
+        env = {"AIO_INTERNAL_SYSFS_CPU": str(fixtures / tree)}
+        expect_one = tree == "smt2"
+        p = aio_run("--ninstances", "2", "--log-dir", tmp_path, "true", env=env)
+        if expect_one:
+            one_error_line(p, "only 1 are available (0)")
+        else:  # in smt2x4, 0 and 1 are separate cores (their siblings are 4 and 5)
+            assert p.returncode == 0, p.stderr
+    one_error_line(aio_run("--threads", "2", "true", env={"AIO_INTERNAL_SYSFS_CPU": str(fixtures / "smt2")}),
+                   "--threads 2", "1 core(s)")
+
+
+@needs_two
 def test_print_config_shows_launcher_settings():
     p = aio_run("--threads", "2", "--cores", "1 0", "--print-config")
     got = {l.split()[0]: l.split()[1] for l in p.stdout.splitlines() if l.strip()}
