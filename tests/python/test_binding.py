@@ -37,6 +37,7 @@ def preloaded(env=None):
 CASES = {
     "stock": ([], None, []),
     "default": ([], {}, ["sample", "subprocess"]),
+    "off": ([], {"AIO_PROCESS_MODE": "0", "AIO_NUMA_CPUS": "1", "AIO_NUM_THREADS": "1"}, []),
     "nobind": ([], {"AIO_CPU_BIND": "0", "AIO_MEM_BIND": "0"}, []),
     "numa_spaces_reversed": ([], {"AIO_NUMA_CPUS": "1 0"}, []),
     "numa_one_core": ([], {"AIO_NUMA_CPUS": "1", "AIO_NUM_THREADS": "2"}, ["subprocess"]),
@@ -84,6 +85,9 @@ def test_stock_pool_workers_float(probes):
     r, _ = probes["stock"]
     assert r["torch_threads"] == 2
     assert cpus(r) == ["0-1"]  # one OpenMP worker, unpinned
+    r, err = probes["off"]  # AIO_PROCESS_MODE=0: every other variable ignored
+    assert (r["torch_threads"], cpus(r), r["main"]["cpus"]) == (2, ["0-1"], "0-1"), r
+    assert r["mempolicy"] == [MPOL_DEFAULT, 0] and aio_lines(err) == [], err
     r, err = probes["nobind"]  # AIO_CPU_BIND=0: as stock
     assert cpus(r) == ["0-1"] and r["main"]["cpus"] == "0-1"
     assert aio_lines(err) == [], err
