@@ -262,10 +262,10 @@ def test_instances_run_torch_bound(tmp_path):
 @needs_two
 def test_torchrun_ranks_get_their_own_cores(tmp_path):
     p = aio_run(sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone",
-                WORKLOADS / "torchrun_probe.py", timeout=240)
+                WORKLOADS / "torchrun_probe.py", tmp_path, timeout=240)
     assert p.returncode == 0, p.stderr[-3000:]
-    ranks = sorted((json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")), key=lambda r: r["rank"])
-    assert [r["local_rank"] for r in ranks] == [0, 1], p.stdout
+    ranks = [json.loads((tmp_path / f"rank{i}.json").read_text()) for i in range(2)]
+    assert [r["local_rank"] for r in ranks] == [0, 1], ranks
     assert all(r["sum"] == [3.0] * 4 for r in ranks)
     # Every thread of rank k (gloo's included) is on core k alone.
     assert [r["masks"] for r in ranks] == [["0"], ["1"]], ranks
