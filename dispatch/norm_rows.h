@@ -10,6 +10,9 @@
 #include <optional>
 
 #include "dispatch_common.h"
+extern "C" {
+#include "aio_rope.h"
+}
 
 namespace aio {
 
