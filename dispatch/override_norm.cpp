@@ -99,20 +99,17 @@ bool needs_grad(const at::Tensor &x, const std::optional<at::Tensor> &w) {
   return x.requires_grad() || (w && w->defined() && w->requires_grad());
 }
 
-// Stock rounds eps to the input dtype before adding it in fp32 (its eps
-// variable has the element type); so do we, to stay bit-compatible.
-float stock_eps(int dt, std::optional<double> eps) {
-  float e = eps ? float(*eps) : FLT_EPSILON;
-  if (dt == AIO_ROW_BF16) return float(c10::BFloat16(e));
-  if (dt == AIO_ROW_F16) return float(c10::Half(e));
-  return e;
-}
+// eps as stock uses it: added in fp32; absent means fp32 machine epsilon
+// (the opmath type's, also for bf16/f16 inputs).
+float stock_eps(std::optional<double> eps) { return eps ? float(*eps) : FLT_EPSILON; }
 
 int plan_rms_norm(const at::Tensor &x, c10::SymIntArrayRef shape, const std::optional<at::Tensor> &w,
                   int64_t &n, int64_t &ldx) {
   if (!x.defined() || !x.device().is_cpu()) return AIO_FB_DEVICE;
   if (!is_plain_cpu(x) || !no_active_modes()) return AIO_FB_DEVICE;
   if (needs_grad(x, w)) return AIO_FB_ARGS;  // autograd records the stock decomposition
+  // CPU autocast may recast the decomposition's ops: keep its exact behaviour.
+  if (!c10::impl::tls_is_dispatch_key_excluded(c10::DispatchKey::AutocastCPU)) return AIO_FB_ARGS;
   const int dt = row_dtype(x.scalar_type());
   if (dt < 0) return AIO_FB_DTYPE;
   auto ishape = c10::asIntArrayRefSlowOpt(shape);
@@ -150,7 +147,7 @@ at::Tensor aio_rms_norm(const at::Tensor &x, c10::SymIntArrayRef shape, const st
   const int dt = row_dtype(x.scalar_type());
   at::Tensor y = at::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
   const void *wp = w && w->defined() ? w->const_data_ptr() : nullptr;
-  run_rmsnorm(dt, x.const_data_ptr(), ldx, wp, y.mutable_data_ptr(), x.numel() / n, n, stock_eps(dt, eps));
+  run_rmsnorm(dt, x.const_data_ptr(), ldx, wp, y.mutable_data_ptr(), x.numel() / n, n, stock_eps(eps));
   return y;
 }
 
