@@ -35,7 +35,7 @@ int64_t row_stride(const at::Tensor &x, int64_t n);
 
 // Row work below this many elements per thread stays on the calling thread:
 // waking the pool costs more than it saves.
-constexpr int64_t kRowsParallelElems = 16384;
+constexpr int64_t kRowsParallelElems = 32768;  // as at::internal::GRAIN_SIZE
 template <typename F>
 void parallel_rows(int64_t rows, int64_t row_elems, const F &f) {
   const int64_t grain = std::max<int64_t>(1, kRowsParallelElems / std::max<int64_t>(row_elems, 1));

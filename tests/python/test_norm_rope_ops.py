@@ -90,6 +90,7 @@ def test_profiler_shows_fused_norms_and_stock_for_autograd(norm_results):
     assert rms["fallback"].get("dtype", 0) >= 2, rms
     ln = ops["aten::native_layer_norm"]
     assert ln["accelerated"] >= 60 and ln["fallback"].get("dtype", 0) >= 1, ln
+    assert ln["fallback"].get("policy", 0) == 1 and ln["fallback"].get("strides", 0) == 1, ln
 
 
 def test_custom_rms_norm_matches_reference(custom_results):

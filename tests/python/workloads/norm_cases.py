@@ -86,6 +86,8 @@ def cases():
     add("nn.LayerNorm f32 grad", ln_grad)
     add("nn.LayerNorm bf16 grad", lambda g: ln_grad(g, torch.bfloat16))
     add("layer_norm f32 2d shape", lambda g: {"y": F.layer_norm(rnd(g, 2, 3, 5, 40), (5, 40), rnd(g, 5, 40), rnd(g, 5, 40))})
+    # 2^19 elements and more: stock by policy (docs/never-slower.md).
+    add("layer_norm f32 policy", lambda g: {"y": F.layer_norm(rnd(g, 160, 4096), (4096,), rnd(g, 4096), rnd(g, 4096))})
     add("layer_norm f32 transposed", lambda g: {"y": F.layer_norm(rnd(g, 64, 6).t(), (64,))})
     add("layer_norm native stats", lambda g: dict(zip(("y", "mean", "rstd"), torch.native_layer_norm(rnd(g, 2, 3, 48), [48], None, None, 1e-5))))
     return out
