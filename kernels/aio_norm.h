@@ -68,6 +68,7 @@ extern const size_t aio_f32_layernorm_variant_count;
 AIO_NORM_DECLARE(ref)
 AIO_NORM_DECLARE(avx2)    /* x86 only: AVX2 + FMA + F16C */
 AIO_NORM_DECLARE(avx512f) /* x86 only: AVX-512 F/BW/VL */
+AIO_NORM_DECLARE(neon)    /* aarch64 only */
 #undef AIO_NORM_DECLARE
 
 /* Kernel slots (aio_kernels.h). */

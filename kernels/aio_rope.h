@@ -57,6 +57,7 @@ extern const size_t aio_rope_variant_count[AIO_ROW_DTYPES];
 AIO_ROPE_DECLARE(ref)
 AIO_ROPE_DECLARE(avx2)    /* x86 only: AVX2 + FMA + F16C */
 AIO_ROPE_DECLARE(avx512f) /* x86 only: AVX-512 F/BW/VL */
+AIO_ROPE_DECLARE(neon)    /* aarch64 only */
 #undef AIO_ROPE_DECLARE
 
 typedef struct aio_rope_config {

@@ -15,6 +15,14 @@ const aio_norm_variant aio_f32_layernorm_variants[] = {
     V(aio_f32_layernorm__avx2, AIO_ISA_X86_AVX2),
     V(aio_f32_layernorm__avx512f, AIO_ISA_X86_AVX512),
 };
+#elif defined(__aarch64__)
+#define RMS_LIST(T)                                                                                \
+    static const aio_norm_variant T##_rms[] = {V(aio_##T##_rmsnorm__ref, 0),                       \
+                                               V(aio_##T##_rmsnorm__neon, AIO_ISA_ARM_NEON)};
+const aio_norm_variant aio_f32_layernorm_variants[] = {
+    V(aio_f32_layernorm__ref, 0),
+    V(aio_f32_layernorm__neon, AIO_ISA_ARM_NEON),
+};
 #else
 #define RMS_LIST(T) static const aio_norm_variant T##_rms[] = {V(aio_##T##_rmsnorm__ref, 0)};
 const aio_norm_variant aio_f32_layernorm_variants[] = {V(aio_f32_layernorm__ref, 0)};

@@ -10,6 +10,12 @@
         {"aio_" #T "_rope__avx2", aio_##T##_rope__avx2, AIO_ISA_X86_AVX2},                   \
         {"aio_" #T "_rope__avx512f", aio_##T##_rope__avx512f, AIO_ISA_X86_AVX512},           \
     };
+#elif defined(__aarch64__)
+#define ROPE_LIST(T)                                                                         \
+    static const aio_rope_variant T##_rope[] = {                                             \
+        {"aio_" #T "_rope__ref", aio_##T##_rope__ref, 0},                                    \
+        {"aio_" #T "_rope__neon", aio_##T##_rope__neon, AIO_ISA_ARM_NEON},                   \
+    };
 #else
 #define ROPE_LIST(T) \
     static const aio_rope_variant T##_rope[] = {{"aio_" #T "_rope__ref", aio_##T##_rope__ref, 0}};
