@@ -61,6 +61,14 @@ def cases():
         add(f"nn.RMSNorm {dn} no_grad", module)
         add(f"nn.RMSNorm {dn} grad", lambda g, module=module: module(g, grad=True))
 
+    # functorch transforms see stock's decomposition.
+    def func_grad(g):
+        x, w = rnd(g, 4, 48), rnd(g, 48)
+        gx = torch.func.grad(lambda t: F.rms_norm(t, (48,), w, 1e-6).pow(2).sum())(x)
+        vm = torch.vmap(lambda t: F.rms_norm(t, (48,), w, 1e-6))(rnd(g, 3, 4, 48))
+        return {"gx": gx, "vmap": vm}
+    add("rms_norm functorch", func_grad)
+
     # Mixed dtypes: stock promotes; we defer.
     add("rms_norm bf16 input f32 weight", lambda g: {"y": F.rms_norm(rnd(g, 3, 64, dtype=torch.bfloat16), (64,), rnd(g, 64))})
     add("rms_norm f64", lambda g: {"y": F.rms_norm(rnd(g, 3, 64, dtype=torch.float64), (64,), rnd(g, 64, dtype=torch.float64))})
