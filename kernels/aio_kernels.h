@@ -5,6 +5,8 @@
 
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
+#include "aio_norm.h"
+#include "aio_rope.h"
 #include "aio_wgemm.h"
 
 typedef struct aio_kernels {
@@ -12,6 +14,11 @@ typedef struct aio_kernels {
     aio_f32_gemm_config f32_gemm;
     /* Weight-compressed GEMM (aio_wgemm.h), one slot per weight format. */
     aio_wgemm_config f16w, bf16w, i8w;
+    /* Row normalizations and RoPE (aio_norm.h, aio_rope.h), one slot per
+     * row dtype (enum aio_row_dtype). */
+    aio_rmsnorm_config rmsnorm[AIO_ROW_DTYPES];
+    aio_layernorm_config f32_layernorm;
+    aio_rope_config rope[AIO_ROW_DTYPES];
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

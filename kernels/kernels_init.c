@@ -17,6 +17,30 @@ static void pick_wgemm(aio_wgemm_config *slot, const aio_wgemm_variant *list, si
     slot->nr = best->nr;
 }
 
+/* Index of the last variant in a list whose ISA the CPU has (0: the reference). */
+#define AIO_PICK(list, count, isa)                                                   \
+    ({                                                                               \
+        size_t best_ = 0;                                                            \
+        for (size_t i_ = 1; i_ < (count); i_++)                                      \
+            if (((list)[i_].isa_required & (isa)) == (list)[i_].isa_required) best_ = i_; \
+        best_;                                                                       \
+    })
+
+static void pick_rows(aio_kernels *k, unsigned isa)
+{
+    for (int t = 0; t < AIO_ROW_DTYPES; t++) {
+        const aio_norm_variant *v = &aio_rmsnorm_variants[t][AIO_PICK(aio_rmsnorm_variants[t], aio_rmsnorm_variant_count[t], isa)];
+        k->rmsnorm[t].fn = (aio_rmsnorm_fn)v->fn;
+        k->rmsnorm[t].name = v->name;
+        const aio_rope_variant *r = &aio_rope_variants[t][AIO_PICK(aio_rope_variants[t], aio_rope_variant_count[t], isa)];
+        k->rope[t].fn = r->fn;
+        k->rope[t].name = r->name;
+    }
+    const aio_norm_variant *l = &aio_f32_layernorm_variants[AIO_PICK(aio_f32_layernorm_variants, aio_f32_layernorm_variant_count, isa)];
+    k->f32_layernorm.fn = (aio_layernorm_fn)l->fn;
+    k->f32_layernorm.name = l->name;
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
@@ -36,4 +60,5 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     pick_wgemm(&k->f16w, aio_f16w_gemm_variants, aio_f16w_gemm_variant_count, isa);
     pick_wgemm(&k->bf16w, aio_bf16w_gemm_variants, aio_bf16w_gemm_variant_count, isa);
     pick_wgemm(&k->i8w, aio_i8w_gemm_variants, aio_i8w_gemm_variant_count, isa);
+    pick_rows(k, isa);
 }

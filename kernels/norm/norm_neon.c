@@ -1,0 +1,102 @@
+/* NEON RMSNorm and LayerNorm rows (aio_norm.h): 4 lanes, four
+ * accumulators for the reduction, tails through a padded buffer. */
+#if defined(__aarch64__)
+#include <math.h>
+
+#include "aio_norm.h"
+#include "row_io_neon.h"
+
+#define DEF_RMSNORM_NEON(T)                                                                  \
+    void aio_##T##_rmsnorm__neon(const aio_rmsnorm_args *a, int64_t r0, int64_t r1)          \
+    {                                                                                        \
+        const int64_t n = a->n;                                                              \
+        for (int64_t r = r0; r < r1; r++) {                                                  \
+            const char *x = (const char *)a->x + r * a->ldx * (int64_t)sizeof(T##_elem);     \
+            char *y = (char *)a->y + r * a->ldy * (int64_t)sizeof(T##_elem);                 \
+            float32x4_t a0 = vdupq_n_f32(0.f), a1 = a0, a2 = a0, a3 = a0;                    \
+            int64_t i = 0;                                                                   \
+            for (; i + 16 <= n; i += 16) {                                                   \
+                float32x4_t v0 = ld4_##T(x, i), v1 = ld4_##T(x, i + 4);                      \
+                float32x4_t v2 = ld4_##T(x, i + 8), v3 = ld4_##T(x, i + 12);                 \
+                a0 = vfmaq_f32(a0, v0, v0);                                                  \
+                a1 = vfmaq_f32(a1, v1, v1);                                                  \
+                a2 = vfmaq_f32(a2, v2, v2);                                                  \
+                a3 = vfmaq_f32(a3, v3, v3);                                                  \
+            }                                                                                \
+            for (; i + 4 <= n; i += 4) {                                                     \
+                float32x4_t v = ld4_##T(x, i);                                               \
+                a0 = vfmaq_f32(a0, v, v);                                                    \
+            }                                                                                \
+            if (i < n) {                                                                     \
+                float32x4_t v;                                                               \
+                AIO_LD4_TAIL(T, x, i, n - i, v);                                             \
+                a1 = vfmaq_f32(a1, v, v);                                                    \
+            }                                                                                \
+            const float ss = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));    \
+            const float32x4_t s = vdupq_n_f32(1.f / sqrtf(ss / (float)n + a->eps));          \
+            for (i = 0; i + 4 <= n; i += 4) {                                                \
+                float32x4_t v = vmulq_f32(ld4_##T(x, i), s);                                 \
+                if (a->w) v = vmulq_f32(v, ld4_##T(a->w, i));                                \
+                st4_##T(y, i, v);                                                            \
+            }                                                                                \
+            if (i < n) {                                                                     \
+                float32x4_t v, w;                                                            \
+                AIO_LD4_TAIL(T, x, i, n - i, v);                                             \
+                v = vmulq_f32(v, s);                                                         \
+                if (a->w) {                                                                  \
+                    AIO_LD4_TAIL(T, a->w, i, n - i, w);                                      \
+                    v = vmulq_f32(v, w);                                                     \
+                }                                                                            \
+                AIO_ST4_TAIL(T, y, i, n - i, v);                                             \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+DEF_RMSNORM_NEON(f32)
+DEF_RMSNORM_NEON(bf16)
+DEF_RMSNORM_NEON(f16)
+
+void aio_f32_layernorm__neon(const aio_layernorm_args *a, int64_t r0, int64_t r1)
+{
+    const int64_t n = a->n;
+    for (int64_t r = r0; r < r1; r++) {
+        const float *x = a->x + r * a->ldx;
+        float *y = a->y + r * a->ldy;
+        float32x4_t s0 = vdupq_n_f32(0.f), s1 = s0;
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 = vaddq_f32(s0, vld1q_f32(x + i));
+            s1 = vaddq_f32(s1, vld1q_f32(x + i + 4));
+        }
+        float tail = 0.f;
+        for (; i < n; i++) tail += x[i];
+        const float mean = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
+        const float32x4_t mv = vdupq_n_f32(mean);
+        s0 = s1 = vdupq_n_f32(0.f);
+        for (i = 0; i + 8 <= n; i += 8) {
+            float32x4_t d0 = vsubq_f32(vld1q_f32(x + i), mv), d1 = vsubq_f32(vld1q_f32(x + i + 4), mv);
+            s0 = vfmaq_f32(s0, d0, d0);
+            s1 = vfmaq_f32(s1, d1, d1);
+        }
+        tail = 0.f;
+        for (; i < n; i++) tail += (x[i] - mean) * (x[i] - mean);
+        const float var = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
+        const float rstd = 1.f / sqrtf(var + a->eps);
+        const float32x4_t rv = vdupq_n_f32(rstd), sh = vdupq_n_f32(-mean * rstd);
+        for (i = 0; i + 4 <= n; i += 4) {
+            float32x4_t v = vfmaq_f32(sh, vld1q_f32(x + i), rv);
+            if (a->w) v = vmulq_f32(v, vld1q_f32(a->w + i));
+            if (a->b) v = vaddq_f32(v, vld1q_f32(a->b + i));
+            vst1q_f32(y + i, v);
+        }
+        for (; i < n; i++) {
+            float v = x[i] * rstd - mean * rstd;
+            if (a->w) v *= a->w[i];
+            if (a->b) v += a->b[i];
+            y[i] = v;
+        }
+        if (a->mean) a->mean[r] = mean;
+        if (a->rstd) a->rstd[r] = rstd;
+    }
+}
+#endif
