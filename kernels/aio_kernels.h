@@ -6,12 +6,18 @@
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
 #include "aio_wgemm.h"
+#include "aio_act.h"
+#include "aio_softmax.h"
 
 typedef struct aio_kernels {
     unsigned isa; /* flags in force after the cap */
     aio_f32_gemm_config f32_gemm;
     /* Weight-compressed GEMM (aio_wgemm.h), one slot per weight format. */
     aio_wgemm_config f16w, bf16w, i8w;
+    /* Activations (aio_act.h), one slot per enum aio_act_op. */
+    aio_act_config act[AIO_ACT_COUNT];
+    /* Softmax over contiguous rows (aio_softmax.h). */
+    aio_softmax_config softmax, log_softmax;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */
