@@ -5,7 +5,7 @@ at the shapes BERT and Llama hit, in alternating stock and aio subprocesses
 (bench/side_by_side.py), and prints medians and the speed-up. fp16/bf16 rows
 for the ops the product table lists with explicit fp16.
 
-  python bench/bench_activations.py [--rounds 3] [--quick] [--threads N] [--json FILE]
+  python bench/bench_activations.py [--rounds 3] [--quick] [--threads N] [--ops a,b] [--json FILE]
   python bench/bench_activations.py --elementwise   # stock add/mul/exp/sum vs a copy
 
 --elementwise answers "could an override of add/mul/div/exp/sum win?": it
@@ -54,9 +54,11 @@ def ops():
     }
 
 
-def cases(quick):
+def cases(quick, only=None):
     out = []
     for op in ops():
+        if only and op not in only:
+            continue
         base = op.rstrip("_")
         for tag, shape in SIZES.items():
             if quick and tag == "4M":
@@ -72,14 +74,14 @@ def cases(quick):
     return out
 
 
-def worker(quick, threads):
+def worker(quick, threads, only):
     import torch
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     fns = ops()
     res = {}
     with torch.inference_mode():
-        for op, dt, tag, shape in cases(quick):
+        for op, dt, tag, shape in cases(quick, only):
             x = (torch.randn(shape) * 3).to(getattr(torch, dt))
             f = fns[op]
             # in-place ops rewrite the same buffer each call
@@ -128,12 +130,13 @@ def main():
     # Threads: on a loaded 2-core VM, 2-thread runs measure the scheduler
     # (a descheduled OpenMP worker stalls a barrier for a time slice).
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--ops", help="comma-separated subset, e.g. relu,softmax")
     a = ap.parse_args()
     if a.worker:
-        return worker(a.quick, a.threads)
+        return worker(a.quick, a.threads, a.ops.split(",") if a.ops else None)
     if a.elementwise:
         return elementwise()
-    args = (["--quick"] if a.quick else []) + ["--threads", str(a.threads)]
+    args = (["--quick"] if a.quick else []) + ["--threads", str(a.threads)] + (["--ops", a.ops] if a.ops else [])
     stock, aio, _ = side_by_side(Path(__file__), args, rounds=a.rounds)
     print(f"{a.threads} thread(s), median of {a.rounds} alternating rounds")
     print(f"{'op':<13} {'dtype':<9} {'shape':<16} {'stock us':>10} {'aio us':>10} {'speed-up':>9}")

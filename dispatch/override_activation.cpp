@@ -34,29 +34,38 @@ struct ActOp {
   int op;             // enum aio_act_op
   bool allow16;       // fp16/bf16 accelerated too
   int64_t grain;      // elements per thread at least (act_parallel)
-  int64_t min_numel;  // never-slower: below this, stock (docs/never-slower.md)
+  int64_t max_numel;  // never-slower: above this, stock (0: no limit)
   int id_fn, id_inplace, id_out;
 };
 
-// Grains: cheap ops are memory-bound and only pay for threads on big
-// tensors; transcendental ones pay much earlier. min_numel 0: measured at
-// least as fast as stock at every size (bench/bench_activations.py).
-ActOp g_relu{AIO_ACT_RELU, true, 1 << 16, 0};
-ActOp g_hardtanh{AIO_ACT_CLAMP, true, 1 << 16, 0};
-ActOp g_leaky{AIO_ACT_LEAKY_RELU, true, 1 << 16, 0};
-ActOp g_gelu{AIO_ACT_GELU, true, 1 << 13, 0};
-ActOp g_gelu_tanh{AIO_ACT_GELU_TANH, true, 1 << 13, 0};
-ActOp g_silu{AIO_ACT_SILU, true, 1 << 13, 0};
-ActOp g_sigmoid{AIO_ACT_SIGMOID, false, 1 << 13, 0};
-ActOp g_tanh{AIO_ACT_TANH, false, 1 << 13, 0};
-ActOp g_hardswish{AIO_ACT_HARDSWISH, false, 1 << 15, 0};
-ActOp g_hardsigmoid{AIO_ACT_HARDSIGMOID, false, 1 << 15, 0};
+// Grain: stock's TensorIterator splits elementwise ops over threads from
+// at::internal::GRAIN_SIZE (32768) elements on; the same threshold here
+// means aio never wakes the pool where stock would not, so each call does
+// less work under the same synchronisation (and, on a loaded machine, the
+// same exposure to a descheduled worker).
+constexpr int64_t kGrain = 32768;
+// Never slower (docs/never-slower.md): the cheap ops are memory-bound once
+// the tensor leaves the caches; there both kernels run at copy speed and
+// aio measured 0.64-0.98x in the functional form (allocation and page
+// state dominate), so from 1M elements on they stay stock. The
+// transcendental ops are compute-bound and faster at every size.
+constexpr int64_t kCheapMax = 1 << 20;
+ActOp g_relu{AIO_ACT_RELU, true, kGrain, kCheapMax};
+ActOp g_hardtanh{AIO_ACT_CLAMP, true, kGrain, kCheapMax};
+ActOp g_leaky{AIO_ACT_LEAKY_RELU, true, kGrain, kCheapMax};
+ActOp g_gelu{AIO_ACT_GELU, true, kGrain, 0};
+ActOp g_gelu_tanh{AIO_ACT_GELU_TANH, true, kGrain, 0};
+ActOp g_silu{AIO_ACT_SILU, true, kGrain, 0};
+ActOp g_sigmoid{AIO_ACT_SIGMOID, false, kGrain, 0};
+ActOp g_tanh{AIO_ACT_TANH, false, kGrain, 0};
+ActOp g_hardswish{AIO_ACT_HARDSWISH, false, kGrain, kCheapMax};
+ActOp g_hardsigmoid{AIO_ACT_HARDSIGMOID, false, kGrain, kCheapMax};
 
 int plan_input(const ActOp &a, const at::Tensor &x, int &dt) {
   if (int r = act_check_tensor(x, a.allow16, dt)) return r;
   if (x.numel() == 0) return AIO_FB_EMPTY;
   if (!x.is_non_overlapping_and_dense()) return AIO_FB_STRIDES;
-  if (x.numel() < a.min_numel) return AIO_FB_POLICY;
+  if (a.max_numel && x.numel() > a.max_numel) return AIO_FB_POLICY;
   return AIO_ACCELERATED;
 }
 

@@ -340,7 +340,7 @@ static inline int sm_check_case(const aio_softmax_variant *v, int dt, size_t row
 
 static inline int sm_check_variant(const aio_softmax_variant *v, int quick, char *msg, size_t len)
 {
-    static const size_t cols_list[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 128, 1000, 4096};
+    static const size_t cols_list[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 128, 1000, 4096, 5000};
     uint32_t st = 0xabcdefu + (uint32_t)v->log;
     int bad = 0;
     for (size_t c = 0; c < sizeof cols_list / sizeof cols_list[0] && !bad; c++) {
