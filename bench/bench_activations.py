@@ -94,6 +94,11 @@ def elementwise():
     import ctypes
     import torch
     torch.set_num_threads(1)
+    # the dispatch module resolves torch symbols from the process: make the
+    # already-loaded torch libraries global first
+    tlib = Path(torch.__file__).parent / "lib"
+    for name in ("libc10.so", "libtorch_cpu.so"):
+        ctypes.CDLL(str(tlib / name), mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL | os.RTLD_LAZY)
     lib = ctypes.CDLL(str(BUILD / "libaio_dispatch.so"))
     vexp = lib.aio_f32_vexp__avx512f
     vexp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]

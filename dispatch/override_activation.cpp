@@ -30,13 +30,6 @@
 namespace aio {
 namespace {
 
-struct ActOp {
-  int op;             // enum aio_act_op
-  bool allow16;       // fp16/bf16 accelerated too
-  int64_t grain;      // elements per thread at least (act_parallel)
-  int64_t max_numel;  // never-slower: above this, stock (0: no limit)
-  int id_fn, id_inplace, id_out;
-};
 
 // Grain: stock's TensorIterator splits elementwise ops over threads from
 // at::internal::GRAIN_SIZE (32768) elements on; the same threshold here
@@ -61,92 +54,12 @@ ActOp g_tanh{AIO_ACT_TANH, false, kGrain, 0};
 ActOp g_hardswish{AIO_ACT_HARDSWISH, false, kGrain, kCheapMax};
 ActOp g_hardsigmoid{AIO_ACT_HARDSIGMOID, false, kGrain, kCheapMax};
 
-int plan_input(const ActOp &a, const at::Tensor &x, int &dt) {
-  if (int r = act_check_tensor(x, a.allow16, dt)) return r;
-  if (x.numel() == 0) return AIO_FB_EMPTY;
-  if (!x.is_non_overlapping_and_dense()) return AIO_FB_STRIDES;
-  if (a.max_numel && x.numel() > a.max_numel) return AIO_FB_POLICY;
-  return AIO_ACCELERATED;
-}
-
-// out= must be exactly x's shape, strides and dtype (stock resizes or
-// restrides otherwise) and either be x itself or not overlap it.
-int plan_out(const at::Tensor &x, const at::Tensor &out) {
-  if (!out.device().is_cpu() || out.layout() != at::kStrided || out.scalar_type() != x.scalar_type() ||
-      out.is_neg() || out.is_conj())
-    return AIO_FB_OUT;
-  if (out.sizes() != x.sizes() || out.strides() != x.strides()) return AIO_FB_OUT;
-  auto st = at::get_overlap_status(out, x);
-  if (st == at::MemOverlapStatus::Partial || st == at::MemOverlapStatus::TooHard) return AIO_FB_OUT;
-  if (st == at::MemOverlapStatus::Full && out.const_data_ptr() != x.const_data_ptr()) return AIO_FB_OUT;
-  return AIO_ACCELERATED;
-}
-
-void run(const ActOp &a, int dt, const void *x, void *y, int64_t n, float p0, float p1) {
-  const aio_act_args args{x, y, dt, p0, p1};
-  const aio_act_fn fn = g_kernels.act[a.op].fn;
-  act_parallel(n, a.grain, [&](int64_t b, int64_t e) { fn(&args, size_t(b), size_t(e)); });
-}
-
-// The three forms, each with the stock kernel to defer to. `argfail`: a
-// reason the arguments already rule the kernel out (0: none).
-template <typename Stock>
-at::Tensor functional(const ActOp &a, const at::Tensor &x, float p0, float p1, int argfail, Stock stock) {
-  OpCall call(a.id_fn);
-  int dt = 0;
-  int r = argfail ? argfail : plan_input(a, x, dt);
-  if (r) {
-    call.fallback(r);
-    return stock();
-  }
-  // Same strides as x (dense, any order), as TensorIterator gives stock.
-  at::Tensor y(at::detail::empty_strided_cpu(x.sizes(), x.strides(), x.scalar_type()));
-  run(a, dt, x.const_data_ptr(), y.mutable_data_ptr(), x.numel(), p0, p1);
-  return y;
-}
-
-template <typename Stock>
-at::Tensor &inplace(const ActOp &a, at::Tensor &x, float p0, float p1, int argfail, Stock stock) {
-  OpCall call(a.id_inplace);
-  int dt = 0;
-  int r = argfail ? argfail : plan_input(a, x, dt);
-  if (r) {
-    call.fallback(r);
-    return stock();
-  }
-  run(a, dt, x.const_data_ptr(), x.mutable_data_ptr(), x.numel(), p0, p1);
-  return x;
-}
-
-template <typename Stock>
-at::Tensor &out_form(const ActOp &a, const at::Tensor &x, at::Tensor &out, float p0, float p1, int argfail,
-                     Stock stock) {
-  OpCall call(a.id_out);
-  int dt = 0;
-  int r = argfail ? argfail : plan_input(a, x, dt);
-  if (!r) r = plan_out(x, out);
-  if (r) {
-    call.fallback(r);
-    return stock();
-  }
-  run(a, dt, x.const_data_ptr(), out.mutable_data_ptr(), x.numel(), p0, p1);
-  return out;
-}
-
-// A real, finite-or-infinite scalar as float; NaN bounds or slopes are left
-// to stock (its NaN propagation through clamp differs in operand order).
-int scalar_arg(const at::Scalar &s, float &v) {
-  if (s.isComplex() || s.isBoolean()) return AIO_FB_ARGS;
-  v = s.to<float>();
-  return std::isnan(v) ? AIO_FB_ARGS : AIO_ACCELERATED;
-}
-
 // ---- relu (no out=: relu.out is generated from relu and would recurse)
 at::Tensor a_relu(const at::Tensor &x) {
-  return functional(g_relu, x, 0, 0, 0, [&] { return at::cpu::relu(x); });
+  return act_functional(g_relu, x, 0, 0, 0, [&] { return at::cpu::relu(x); });
 }
 at::Tensor &a_relu_(at::Tensor &x) {
-  return inplace(g_relu, x, 0, 0, 0, [&]() -> at::Tensor & { return at::cpu::relu_(x); });
+  return act_inplace(g_relu, x, 0, 0, 0, [&]() -> at::Tensor & { return at::cpu::relu_(x); });
 }
 
 // ---- hardtanh: clamp(x, min, max); F.relu6 is hardtanh(x, 0, 6)
@@ -157,17 +70,17 @@ int hardtanh_args(const at::Scalar &lo, const at::Scalar &hi, float &p0, float &
 at::Tensor a_hardtanh(const at::Tensor &x, const at::Scalar &lo, const at::Scalar &hi) {
   float p0 = 0, p1 = 0;
   int r = hardtanh_args(lo, hi, p0, p1);
-  return functional(g_hardtanh, x, p0, p1, r, [&] { return at::cpu::hardtanh(x, lo, hi); });
+  return act_functional(g_hardtanh, x, p0, p1, r, [&] { return at::cpu::hardtanh(x, lo, hi); });
 }
 at::Tensor &a_hardtanh_(at::Tensor &x, const at::Scalar &lo, const at::Scalar &hi) {
   float p0 = 0, p1 = 0;
   int r = hardtanh_args(lo, hi, p0, p1);
-  return inplace(g_hardtanh, x, p0, p1, r, [&]() -> at::Tensor & { return at::cpu::hardtanh_(x, lo, hi); });
+  return act_inplace(g_hardtanh, x, p0, p1, r, [&]() -> at::Tensor & { return at::cpu::hardtanh_(x, lo, hi); });
 }
 at::Tensor &a_hardtanh_out(const at::Tensor &x, const at::Scalar &lo, const at::Scalar &hi, at::Tensor &out) {
   float p0 = 0, p1 = 0;
   int r = hardtanh_args(lo, hi, p0, p1);
-  return out_form(g_hardtanh, x, out, p0, p1, r,
+  return act_out_form(g_hardtanh, x, out, p0, p1, r,
                   [&]() -> at::Tensor & { return at::cpu::hardtanh_outf(x, lo, hi, out); });
 }
 
@@ -175,17 +88,17 @@ at::Tensor &a_hardtanh_out(const at::Tensor &x, const at::Scalar &lo, const at::
 at::Tensor a_leaky(const at::Tensor &x, const at::Scalar &s) {
   float p0 = 0;
   int r = scalar_arg(s, p0);
-  return functional(g_leaky, x, p0, 0, r, [&] { return at::cpu::leaky_relu(x, s); });
+  return act_functional(g_leaky, x, p0, 0, r, [&] { return at::cpu::leaky_relu(x, s); });
 }
 at::Tensor &a_leaky_(at::Tensor &x, const at::Scalar &s) {
   float p0 = 0;
   int r = scalar_arg(s, p0);
-  return inplace(g_leaky, x, p0, 0, r, [&]() -> at::Tensor & { return at::cpu::leaky_relu_(x, s); });
+  return act_inplace(g_leaky, x, p0, 0, r, [&]() -> at::Tensor & { return at::cpu::leaky_relu_(x, s); });
 }
 at::Tensor &a_leaky_out(const at::Tensor &x, const at::Scalar &s, at::Tensor &out) {
   float p0 = 0;
   int r = scalar_arg(s, p0);
-  return out_form(g_leaky, x, out, p0, 0, r, [&]() -> at::Tensor & { return at::cpu::leaky_relu_outf(x, s, out); });
+  return act_out_form(g_leaky, x, out, p0, 0, r, [&]() -> at::Tensor & { return at::cpu::leaky_relu_outf(x, s, out); });
 }
 
 // ---- gelu: approximate "none" (erf) or "tanh"; anything else: stock
@@ -197,29 +110,29 @@ const ActOp *gelu_kind(c10::string_view approx) {
 }
 at::Tensor a_gelu(const at::Tensor &x, c10::string_view approx) {
   const ActOp *k = gelu_kind(approx);
-  return functional(k ? *k : g_gelu, x, 0, 0, k ? 0 : AIO_FB_ARGS, [&] { return at::cpu::gelu(x, approx); });
+  return act_functional(k ? *k : g_gelu, x, 0, 0, k ? 0 : AIO_FB_ARGS, [&] { return at::cpu::gelu(x, approx); });
 }
 at::Tensor &a_gelu_(at::Tensor &x, c10::string_view approx) {
   const ActOp *k = gelu_kind(approx);
-  return inplace(k ? *k : g_gelu, x, 0, 0, k ? 0 : AIO_FB_ARGS,
+  return act_inplace(k ? *k : g_gelu, x, 0, 0, k ? 0 : AIO_FB_ARGS,
                  [&]() -> at::Tensor & { return at::cpu::gelu_(x, approx); });
 }
 at::Tensor &a_gelu_out(const at::Tensor &x, c10::string_view approx, at::Tensor &out) {
   const ActOp *k = gelu_kind(approx);
-  return out_form(k ? *k : g_gelu, x, out, 0, 0, k ? 0 : AIO_FB_ARGS,
+  return act_out_form(k ? *k : g_gelu, x, out, 0, 0, k ? 0 : AIO_FB_ARGS,
                   [&]() -> at::Tensor & { return at::cpu::gelu_outf(x, approx, out); });
 }
 
 // ---- ops without arguments: silu, sigmoid, tanh, hardswish, hardsigmoid
 #define AIO_PLAIN_ACT(name, slot)                                                                  \
   at::Tensor a_##name(const at::Tensor &x) {                                                       \
-    return functional(slot, x, 0, 0, 0, [&] { return at::cpu::name(x); });                         \
+    return act_functional(slot, x, 0, 0, 0, [&] { return at::cpu::name(x); });                         \
   }                                                                                                \
   at::Tensor &a_##name##_(at::Tensor &x) {                                                         \
-    return inplace(slot, x, 0, 0, 0, [&]() -> at::Tensor & { return at::cpu::name##_(x); });       \
+    return act_inplace(slot, x, 0, 0, 0, [&]() -> at::Tensor & { return at::cpu::name##_(x); });       \
   }                                                                                                \
   at::Tensor &a_##name##_out(const at::Tensor &x, at::Tensor &out) {                               \
-    return out_form(slot, x, out, 0, 0, 0, [&]() -> at::Tensor & { return at::cpu::name##_outf(x, out); }); \
+    return act_out_form(slot, x, out, 0, 0, 0, [&]() -> at::Tensor & { return at::cpu::name##_outf(x, out); }); \
   }
 AIO_PLAIN_ACT(silu, g_silu)
 AIO_PLAIN_ACT(sigmoid, g_sigmoid)

@@ -19,7 +19,8 @@
  *   sigmoid      1 / (1 + e^-x)
  *   tanh
  *   hardswish    x * min(max(x + 3, 0), 6) / 6
- *   hardsigmoid  min(max(x + 3, 0), 6) / 6 */
+ *   hardsigmoid  min(max(x + 3, 0), 6) / 6
+ *   exp, log     aio_vmath.h */
 #ifndef AIO_ACT_H
 #define AIO_ACT_H
 
@@ -38,6 +39,8 @@ enum aio_act_op {
     AIO_ACT_TANH,
     AIO_ACT_HARDSWISH,
     AIO_ACT_HARDSIGMOID,
+    AIO_ACT_EXP, /* elementwise exp and log: aten::exp/log overrides */
+    AIO_ACT_LOG,
     AIO_ACT_COUNT
 };
 

@@ -13,7 +13,9 @@
     AIO_ACT_DECLARE_ONE(sigmoid, isa)         \
     AIO_ACT_DECLARE_ONE(tanh, isa)            \
     AIO_ACT_DECLARE_ONE(hardswish, isa)       \
-    AIO_ACT_DECLARE_ONE(hardsigmoid, isa)
+    AIO_ACT_DECLARE_ONE(hardsigmoid, isa)     \
+    AIO_ACT_DECLARE_ONE(exp, isa)             \
+    AIO_ACT_DECLARE_ONE(log, isa)
 AIO_ACT_DECLARE(ref)
 AIO_ACT_DECLARE(avx2)
 AIO_ACT_DECLARE(avx512f)
@@ -30,7 +32,9 @@ AIO_ACT_DECLARE(neon)
     ROW(sigmoid, AIO_ACT_SIGMOID, isa, flag)               \
     ROW(tanh, AIO_ACT_TANH, isa, flag)                     \
     ROW(hardswish, AIO_ACT_HARDSWISH, isa, flag)           \
-    ROW(hardsigmoid, AIO_ACT_HARDSIGMOID, isa, flag)
+    ROW(hardsigmoid, AIO_ACT_HARDSIGMOID, isa, flag)       \
+    ROW(exp, AIO_ACT_EXP, isa, flag)                       \
+    ROW(log, AIO_ACT_LOG, isa, flag)
 
 const aio_act_variant aio_act_variants[] = {
     ROWS(ref, 0)
@@ -47,6 +51,7 @@ const size_t aio_act_variant_count = sizeof aio_act_variants / sizeof aio_act_va
 const char *aio_act_op_name(int op)
 {
     static const char *const names[AIO_ACT_COUNT] = {"relu", "clamp", "leaky_relu", "gelu", "gelu_tanh",
-                                                     "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid"};
+                                                     "silu", "sigmoid", "tanh", "hardswish", "hardsigmoid",
+                                                     "exp", "log"};
     return op >= 0 && op < AIO_ACT_COUNT ? names[op] : "?";
 }

@@ -72,6 +72,8 @@ static inline double act_exact(int op, double x)
     case AIO_ACT_SILU: return x / (1.0 + exp(-x));
     case AIO_ACT_SIGMOID: return 1.0 / (1.0 + exp(-x));
     case AIO_ACT_TANH: return tanh(x);
+    case AIO_ACT_EXP: return exp(x);
+    case AIO_ACT_LOG: return log(x);
     }
     return NAN;
 }
@@ -99,6 +101,8 @@ static inline double act_bound(int op, float x, double want)
     }
     case AIO_ACT_SILU: return 4 * act_ulp(want) + (x < -87.f ? 1e-36 : 0);
     case AIO_ACT_SIGMOID: return 3 * act_ulp(want) + (x < -87.f ? 1e-37 : 0);
+    case AIO_ACT_EXP:
+    case AIO_ACT_LOG: return 2 * act_ulp(want);
     default: return 3 * act_ulp(want);
     }
 }
@@ -145,7 +149,7 @@ static inline int act_check_f32(const aio_act_variant *v, const float *x, size_t
         } else {
             const double want = act_exact(v->op, (double)x[i]);
             const int ok = isnan(want) ? isnan(y[i])
-                           : isinf(want) ? (double)y[i] == want
+                           : isinf((float)want) ? y[i] == (float)want
                                          : fabs((double)y[i] - want) <= act_bound(v->op, x[i], want);
             if (!ok) {
                 snprintf(msg, len, "%s(%a) = %a, want %a (err %g, bound %g; n=%zu i=%zu)", v->name, (double)x[i],

@@ -31,6 +31,9 @@ ACTS = {
                   False),
     "hardsigmoid": (F.hardsigmoid, lambda x: F.hardsigmoid(x, inplace=True),
                     lambda x, o: torch._C._nn.hardsigmoid(x, out=o), False),
+    # elementwise math aio overrides because it measured faster (exp, log)
+    "exp": (torch.exp, lambda x: x.exp_(), lambda x, o: torch.exp(x, out=o), False),
+    "log": (torch.log, lambda x: x.log_(), lambda x, o: torch.log(x, out=o), False),
 }
 MODULES = {
     "nn.ReLU(inplace)": lambda: nn.ReLU(inplace=True),
@@ -71,6 +74,8 @@ def cases():
             for shape in SHAPES if dt == torch.float32 else [(33,), (64, 129)]:
                 add(f"{op} {dt} {shape}", lambda g, fn=fn, s=shape, dt=dt: fn(rand(g, s, dt)))
             add(f"{op} {dt} specials", lambda g, fn=fn, dt=dt: fn(with_specials(g, 40, dt)))
+        if op in ("relu", "hardswish", "gelu"):  # past the cheap ops' policy limit
+            add(f"{op} 1.1M elements", lambda g, fn=fn: fn(rand(g, (1100000,))))
         if op == "relu":
             add("relu int32", lambda g: F.relu(torch.randint(-5, 5, (40,), generator=g, dtype=torch.int32)))
         # Strides: transposed and channels-last are dense (accelerated), a
@@ -133,11 +138,15 @@ def cases():
         add(f"{name} half_to_float -> stock error",
             lambda g, op=op: _error(lambda: op(rand(g, (6, 50), torch.float16), -1, True)))
 
+    add("log positive", lambda g: torch.log(rand(g, (3, 1000)).abs() * 100))
+    add("exp wide range", lambda g: torch.exp(rand(g, (3, 1000), scale=40.0)))
+
     for name, make in MODULES.items():
         add(f"module {name}", lambda g, make=make: make()(rand(g, (4, 8, 33))))
 
     # Autograd through every op: grads must equal stock's.
     grad_ops = {k: v[0] for k, v in ACTS.items()}
+    grad_ops["log"] = lambda x: torch.log(x.abs() + 0.1)
     grad_ops["softmax"] = lambda x: torch.softmax(x, -1)
     grad_ops["log_softmax"] = lambda x: torch.log_softmax(x, -1)
     for op, fn in grad_ops.items():
