@@ -51,6 +51,8 @@ def ops():
         "hardsigmoid": F.hardsigmoid,
         "softmax": lambda x: torch.softmax(x, -1),
         "log_softmax": lambda x: torch.log_softmax(x, -1),
+        "exp": torch.exp,
+        "log": torch.log,  # inputs made positive in worker()
     }
 
 
@@ -83,6 +85,8 @@ def worker(quick, threads, only):
     with torch.inference_mode():
         for op, dt, tag, shape in cases(quick, only):
             x = (torch.randn(shape) * 3).to(getattr(torch, dt))
+            if op == "log":
+                x = x.abs() + 0.1
             f = fns[op]
             # in-place ops rewrite the same buffer each call
             res[f"{op}|{dt}|{tag}"] = time_median(lambda: f(x), repeats=9)
