@@ -12,7 +12,7 @@
  *   log      <= 2 ulp; log(0) = -inf, log(x<0) = NaN, log(inf) = inf,
  *            denormal inputs exact in the exponent
  *   tanh     <= 3 ulp; saturates to +-1; tanh(-0) = -0
- *   erf      <= 4e-7 absolute (<= 8 ulp where |erf| >= 2^-1; a rational
+ *   erf      <= 4.5e-7 absolute (measured 3.3e-7; a rational
  *            approximation on [-4, 4], +-1 outside); erf(-0) = -0
  *   sigmoid  <= 3 ulp; 0 for x < -88.7 (the true value is below 1e-38)
  *
