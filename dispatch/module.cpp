@@ -85,7 +85,8 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
     auto *lib = new torch::Library(torch::Library::IMPL, "aten", c10::DispatchKey::CPU, __FILE__, __LINE__);
     int n = 0;
     for (auto reg : {register_gemm_overrides, register_bmm_overrides, register_norm_overrides,
-                     register_softmax_overrides, register_activation_overrides})
+                     register_softmax_overrides, register_activation_overrides,
+                     register_elementwise_overrides})
       n += reg(*lib);
     n += register_custom_ops();
     return n;

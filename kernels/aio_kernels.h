@@ -8,6 +8,8 @@
 #include "aio_norm.h"
 #include "aio_rope.h"
 #include "aio_wgemm.h"
+#include "aio_act.h"
+#include "aio_softmax.h"
 
 typedef struct aio_kernels {
     unsigned isa; /* flags in force after the cap */
@@ -19,6 +21,10 @@ typedef struct aio_kernels {
     aio_rmsnorm_config rmsnorm[AIO_ROW_DTYPES];
     aio_layernorm_config f32_layernorm;
     aio_rope_config rope[AIO_ROW_DTYPES];
+    /* Activations (aio_act.h), one slot per enum aio_act_op. */
+    aio_act_config act[AIO_ACT_COUNT];
+    /* Softmax over contiguous rows (aio_softmax.h). */
+    aio_softmax_config softmax, log_softmax;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

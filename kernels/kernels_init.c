@@ -41,6 +41,27 @@ static void pick_rows(aio_kernels *k, unsigned isa)
     k->f32_layernorm.name = l->name;
 }
 
+/* Activation and softmax lists hold every op in one list: per op, the
+ * last variant the CPU runs wins. */
+static void pick_act(aio_kernels *k, unsigned isa)
+{
+    for (size_t i = 0; i < aio_act_variant_count; i++) {
+        const aio_act_variant *v = &aio_act_variants[i];
+        if ((v->isa_required & isa) == v->isa_required && v->op >= 0 && v->op < AIO_ACT_COUNT) {
+            k->act[v->op].fn = v->fn;
+            k->act[v->op].name = v->name;
+        }
+    }
+    for (size_t i = 0; i < aio_softmax_variant_count; i++) {
+        const aio_softmax_variant *v = &aio_softmax_variants[i];
+        if ((v->isa_required & isa) == v->isa_required) {
+            aio_softmax_config *slot = v->log ? &k->log_softmax : &k->softmax;
+            slot->fn = v->fn;
+            slot->name = v->name;
+        }
+    }
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
@@ -61,4 +82,5 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     pick_wgemm(&k->bf16w, aio_bf16w_gemm_variants, aio_bf16w_gemm_variant_count, isa);
     pick_wgemm(&k->i8w, aio_i8w_gemm_variants, aio_i8w_gemm_variant_count, isa);
     pick_rows(k, isa);
+    pick_act(k, isa);
 }

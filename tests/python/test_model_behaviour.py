@@ -152,6 +152,9 @@ def test_os_fork_child_computes_correctly():
     code = """
 import os
 model(x2)
+# Start the pool for sure: aio's small-tensor activations stay serial and
+# no longer start it as stock's gelu did.
+torch.nn.functional.linear(torch.randn(64, 512), torch.randn(512, 512))
 r, w = os.pipe()
 pid = os.fork()
 if pid == 0:
