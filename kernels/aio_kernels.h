@@ -3,6 +3,7 @@
 #ifndef AIO_KERNELS_H
 #define AIO_KERNELS_H
 
+#include "aio_bf16_gemm.h"
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
 #include "aio_wgemm.h"
@@ -12,6 +13,8 @@ typedef struct aio_kernels {
     aio_f32_gemm_config f32_gemm;
     /* Weight-compressed GEMM (aio_wgemm.h), one slot per weight format. */
     aio_wgemm_config f16w, bf16w, i8w;
+    /* bf16-dot GEMM (aio_bf16_gemm.h): activations and weights rounded to bf16. */
+    aio_bf16_gemm_config bf16_gemm;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */
