@@ -51,6 +51,17 @@ void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, 
 
 bool is_lowp_dtype(at::ScalarType t) { return t == at::kHalf || t == at::kBFloat16; }
 
+void run_f32(const BatchPlan &p) {
+  const aio_f32_gemm_config &k = g_kernels.f32_gemm;
+  run_batched_tiles(p.batch, p.g.m, p.g.n, p.g.k, k.mr, k.nr,
+                    [&](int64_t bi, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+                      aio_f32_gemm_args g = p.g;
+                      g.a += bi * p.a_bs, g.b += bi * p.b_bs, g.c += bi * p.c_bs;
+                      if (g.s) g.s += bi * p.s_bs;
+                      k.fn(&g, m0, m1, n0, n1);
+                    });
+}
+
 int check_lowp(const at::Tensor &t, at::ScalarType dt) {
   if (!t.device().is_cpu()) return AIO_FB_DEVICE;
   if (t.layout() != at::kStrided) return AIO_FB_LAYOUT;
@@ -139,17 +150,23 @@ bool weight_only_ok(const LowpPlan &lp) {
   return lp.p.batch == 1 && g.b_trans && g.ldb == g.k && g.k % 16 == 0;
 }
 
-// Small M (decode): reading the weight dominates and stock Half/BFloat16
-// GEMMs measured far below memory bandwidth here; the weight-only kernels
-// read it once, in its own 2 bytes.
-constexpr int64_t kWeightOnlyMaxM = 128;
+// Small M (decode): reading the weight dominates and stock BFloat16 Linear
+// measured well below memory bandwidth here up to M ~ 4; the weight-only
+// kernel reads it once, in its own 2 bytes. Stock Half Linear is slow at
+// every M > 1 (no fp16 arithmetic on this x86), so fp16 weights take the
+// weight-only kernel at any M (it expands W to fp32 for large M).
+constexpr int64_t kBf16WeightOnlyMaxM = 4;
 
-int run_lowp(const at::Tensor &a, const LowpPlan &lp, at::Tensor &c32) {
+int plan_lowp(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
+              const at::Scalar &alpha, int batched, LowpPlan &lp);
+
+int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, const at::Scalar &beta,
+             const at::Scalar &alpha, int batched, const LowpPlan &lp, at::Tensor &c32) {
   const at::ScalarType dt = a.scalar_type();
   const BatchPlan &p = lp.p;
   const aio_f32_gemm_args &g = p.g;
   const bool bf16 = dt == at::kBFloat16;
-  if (weight_only_ok(lp) && (g.m <= kWeightOnlyMaxM || !bf16 || !native_bf16())) {
+  if (weight_only_ok(lp)) {  // bf16 reaches here only at M <= kBf16WeightOnlyMaxM
     const aio_wgemm_config &k = bf16 ? g_kernels.bf16w : g_kernels.f16w;
     if (!k.fn) return AIO_FB_DTYPE;
     // A to fp32: M*K values, small next to the weight at these shapes.
@@ -166,23 +183,32 @@ int run_lowp(const at::Tensor &a, const LowpPlan &lp, at::Tensor &c32) {
     });
     return AIO_ACCELERATED;
   }
-  BatchPlan q = p;
-  q.g.c = c32.mutable_data_ptr<float>();
-  q.g.ldc = g.n;
-  q.c_bs = g.m * g.n;
-  if (bf16) {
-    if (!native_bf16()) return AIO_FB_POLICY;  // stock bf16 is the better software path
-    run_bf16_dot(q, lp.a, 1, lp.b, 1);
-    return AIO_ACCELERATED;
-  }
-  return AIO_FB_POLICY;  // fp16 operands that are not a weight: stock
+  // bf16 without an in-place weight: stock (oneDNN) measured faster than
+  // the bf16-dot kernel on bmm at attention shapes (bench/bench_bmm.py).
+  if (bf16) return AIO_FB_POLICY;
+  // fp16 activations x activations (or a weight the kernels cannot read in
+  // place): no fp16 arithmetic on this x86, and stock Half GEMM measured
+  // several times slower than converting both operands to fp32 (O(MK + KN))
+  // and running the fp32 kernel.
+  at::Tensor a32 = a.to(at::kFloat), b32 = b.to(at::kFloat);
+  LowpPlan f;
+  if (int r = plan_lowp(self, a32, b32, beta, alpha, batched, f)) return r;
+  f.p.g.a = a32.const_data_ptr<float>();
+  f.p.g.b = b32.const_data_ptr<float>();
+  f.p.g.c = c32.mutable_data_ptr<float>();
+  f.p.g.ldc = g.n;
+  f.p.c_bs = g.m * g.n;
+  run_f32(f.p);
+  return AIO_ACCELERATED;
 }
 
 // Shape classes where stock measured faster (docs/never-slower.md):
-// stock BFloat16 (oneDNN, AVX512_BF16) is strong once M is large.
+// stock BFloat16 (oneDNN, AVX512_BF16) everywhere except small-M Linear,
+// where it reads the weight far below memory bandwidth; stock Half
+// matrix-vector products (M == 1), which have their own fast path.
 bool stock_is_faster(at::ScalarType dt, const BatchPlan &p) {
-  if (dt == at::kBFloat16) return p.g.m > kWeightOnlyMaxM && p.batch == 1;
-  return false;
+  if (dt == at::kBFloat16) return p.batch != 1 || p.g.m > kBf16WeightOnlyMaxM;
+  return p.batch == 1 && p.g.m == 1;
 }
 
 int lowp_common(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
@@ -195,7 +221,7 @@ int lowp_common(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b
   const BatchPlan &p = lp.p;
   at::Tensor c32 = batched ? at::empty({p.batch, p.g.m, p.g.n}, a.options().dtype(at::kFloat))
                            : at::empty({p.g.m, p.g.n}, a.options().dtype(at::kFloat));
-  if (int r = run_lowp(a, lp, c32)) return r;
+  if (int r = run_lowp(a, b, self, beta, alpha, batched, lp, c32)) return r;
   if (out)
     out->copy_(c32);
   else

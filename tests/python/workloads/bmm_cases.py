@@ -1,6 +1,6 @@
 """Runs bmm/baddbmm/matmul and explicit fp16/bf16 GEMM cases and saves
 {name: tensor} to argv[1]. Run with and without aio; the tests compare.
-BMM_CASES_SET=lowp|fp32|all (default all)."""
+BMM_CASES_SET=lowp|fp32|implicit|all (default all)."""
 import os
 import sys
 
@@ -17,8 +17,11 @@ def r(*shape, dtype=torch.float32):
 
 def fp32_cases():
     # Attention-like and edge shapes, B as row-major and as transposed view.
-    sizes = [(1, 1, 1, 1), (3, 5, 7, 9), (12, 13, 33, 64), (4, 31, 17, 128), (2, 1, 65, 64),
-             (16, 64, 64, 64), (12, 128, 128, 64), (3, 12, 1, 32), (1, 300, 70, 40), (5, 16, 32, 1)]
+    # Matrices of more than 8 rows and under 2^16 multiply-adds go to stock
+    # by policy (3x12x1x32, 5x16x32x1 check that path); the rest run aio.
+    sizes = [(1, 1, 1, 1), (3, 5, 7, 9), (12, 13, 33, 160), (4, 31, 17, 128), (2, 1, 65, 64),
+             (16, 64, 64, 64), (12, 128, 128, 64), (3, 12, 1, 32), (1, 300, 70, 40), (5, 16, 32, 1),
+             (2, 61, 97, 33), (3, 8, 300, 7)]
     for (b, m, n, k) in sizes:
         a = r(b, m, k)
         out[f"bmm_{b}x{m}x{n}x{k}"] = torch.bmm(a, r(b, k, n))
@@ -28,28 +31,29 @@ def fp32_cases():
         out[f"baddbmm_full_{b}x{m}x{n}x{k}"] = torch.baddbmm(r(b, m, n), a, r(b, n, k).transpose(1, 2))
     # Transposed A (a stride pattern the kernel does not take), expanded
     # batch (stride 0), sliced batch stride, non-contiguous A rows.
-    a = r(4, 20, 30)
-    out["bmm_at"] = torch.bmm(r(4, 30, 20).transpose(1, 2), r(4, 30, 25))
-    out["bmm_expand_b"] = torch.bmm(a, r(1, 30, 25).expand(4, 30, 25))
-    out["bmm_expand_a"] = torch.bmm(r(1, 20, 30).expand(4, 20, 30), r(4, 30, 25))
-    out["bmm_slice"] = torch.bmm(r(8, 20, 60)[::2, :, ::2].contiguous()[:, :, :30], r(4, 30, 25)[:, :, :24])
-    out["bmm_rows"] = torch.bmm(r(4, 40, 30)[:, ::2, :], r(4, 30, 25))
+    a = r(4, 40, 64)
+    out["bmm_at"] = torch.bmm(r(4, 64, 40).transpose(1, 2), r(4, 64, 50))
+    out["bmm_expand_b"] = torch.bmm(a, r(1, 64, 50).expand(4, 64, 50))
+    out["bmm_expand_a"] = torch.bmm(r(1, 40, 64).expand(4, 40, 64), r(4, 64, 50))
+    out["bmm_slice"] = torch.bmm(r(8, 40, 130)[::2, :, ::2][:, :, :64], r(4, 64, 60)[:, :, :50])
+    out["bmm_rows"] = torch.bmm(r(4, 80, 64)[:, ::2, :], r(4, 64, 50))
+    out["bmm_bt_slice"] = torch.bmm(a, r(4, 60, 70)[:, :50, :64].transpose(1, 2))
     out["bmm_batch0"] = torch.bmm(r(0, 3, 4), r(0, 4, 5))
     out["bmm_k0"] = torch.bmm(r(2, 3, 0), r(2, 0, 5))
     out["baddbmm_alpha0"] = torch.baddbmm(r(2, 3, 5), r(2, 3, 4), r(2, 4, 5), alpha=0.0)
     out["baddbmm_beta0_nan"] = torch.baddbmm(torch.full((2, 3, 5), float("nan")), r(2, 3, 4), r(2, 4, 5), beta=0.0)
     # out= variants: fresh, wrong shape (stock resizes), aliasing self.
-    o = torch.empty(3, 7, 9)
-    torch.bmm(r(3, 7, 11), r(3, 11, 9), out=o)
+    o = torch.empty(3, 17, 90)
+    torch.bmm(r(3, 17, 110), r(3, 110, 90), out=o)
     out["bmm_out"] = o
     o = torch.empty(0)
-    torch.bmm(r(3, 7, 11), r(3, 11, 9), out=o)
+    torch.bmm(r(3, 17, 110), r(3, 110, 90), out=o)
     out["bmm_out_resize"] = o
-    o = r(3, 7, 9)
-    torch.baddbmm(o, r(3, 7, 11), r(3, 11, 9), beta=0.5, out=o)
+    o = r(3, 17, 90)
+    torch.baddbmm(o, r(3, 17, 110), r(3, 110, 90), beta=0.5, out=o)
     out["baddbmm_out_alias"] = o
-    o = r(3, 7, 9)
-    o.baddbmm_(r(3, 7, 11), r(3, 11, 9))
+    o = r(3, 17, 90)
+    o.baddbmm_(r(3, 17, 110), r(3, 110, 90))
     out["baddbmm_inplace"] = o
     # torch.matmul: 3-D x 3-D, 4-D (folds to bmm), 3-D x 2-D (folds to mm),
     # broadcast batch.
@@ -61,10 +65,10 @@ def fp32_cases():
     out["matmul_bcast"] = r(3, 1, 17, 24) @ r(5, 24, 19)
     out["matmul_double"] = r(3, 5, 6, dtype=torch.float64) @ r(3, 6, 7, dtype=torch.float64)
     # Autograd through bmm (its backward runs bmm with transposed views).
-    qa, ka = r(6, 20, 32).requires_grad_(), r(6, 24, 32).requires_grad_()
-    va = r(6, 24, 16).requires_grad_()
+    qa, ka = r(6, 40, 64).requires_grad_(), r(6, 48, 64).requires_grad_()
+    va = r(6, 48, 40).requires_grad_()
     y = torch.softmax(torch.bmm(qa, ka.transpose(1, 2)), -1).bmm(va)
-    (y * r(6, 20, 16)).sum().backward()
+    (y * r(6, 40, 40)).sum().backward()
     out["grad_y"] = y.detach()
     out["grad_q"], out["grad_k"], out["grad_v"] = qa.grad, ka.grad, va.grad
 
@@ -100,6 +104,24 @@ def lowp_cases():
         out[f"grad_x_{tag}"], out[f"grad_w_{tag}"] = x.grad, lin.weight.grad
 
 
+def implicit_cases():
+    # Run under the implicit bf16 filters: MatMul (bmm) and FullyConnected
+    # at large M go to the bf16-dot kernel; small shapes stay fp32.
+    for (b, m, n, k) in [(12, 64, 64, 64), (4, 100, 70, 128), (2, 40, 33, 35)]:
+        a = r(b, m, k)
+        out[f"imp_bmm_{b}x{m}x{n}x{k}"] = torch.bmm(a, r(b, n, k).transpose(1, 2))
+        out[f"imp_baddbmm_{b}x{m}x{n}x{k}"] = torch.baddbmm(r(n), a, r(b, k, n), beta=0.5)
+    out["imp_bmm_small"] = torch.bmm(r(3, 4, 5), r(3, 5, 6))
+    for (m, k, n) in [(200, 96, 80), (300, 64, 130), (64, 64, 64)]:
+        lin = torch.nn.Linear(k, n)
+        x = r(m, k)
+        with torch.no_grad():
+            lin(x)  # first use fills the weight cache
+            out[f"imp_linear_{m}x{k}x{n}"] = lin(x)
+
+
+if which == "implicit":
+    implicit_cases()
 if which in ("fp32", "all"):
     fp32_cases()
 if which in ("lowp", "all"):
