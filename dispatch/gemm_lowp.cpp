@@ -3,6 +3,7 @@
 // the result to the output dtype, as stock does; implicit bf16 rounds fp32
 // operands to bf16 only where the user's filter asks for it.
 #include "gemm_lowp.h"
+#include "weight_cache.h"
 
 #include <ATen/ExpandUtils.h>
 #include <ATen/MemoryOverlap.h>
@@ -17,6 +18,12 @@ namespace {
 
 bool g_matmul_bf16;  // implicit bf16, MatMul (fp32 bmm/baddbmm)
 bool g_fc_bf16;      // implicit bf16, FullyConnected at large M
+// AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE=FP16 with the INT8 filter matching
+// FullyConnected: Linear layers of fp16 models (model.half()) run on int8
+// weights too, writing their fp16 output directly. With the default (FP32)
+// the INT8 filter leaves fp16 models alone: an fp32 output would change the
+// dtype the rest of the model sees.
+bool g_fc_int8_f16out;
 
 // Implicit FullyConnected at or below this M already runs the weight-only
 // kernels on cached bf16 weights (override_gemm.cpp, kCompressedMaxM).
@@ -211,17 +218,37 @@ bool stock_is_faster(at::ScalarType dt, const BatchPlan &p) {
   return p.batch == 1 && p.g.m == 1;
 }
 
+// Half Linear on the cached int8 form of its weight (from the second
+// sighting of the weight on; before that, the fp16 path).
+bool run_int8_f16out(const at::Tensor &a, const at::Tensor &b, const LowpPlan &lp, at::Tensor &c32) {
+  if (!g_fc_int8_f16out || a.scalar_type() != at::kHalf || lp.p.batch != 1 || !lp.p.g.b_trans) return false;
+  const aio_f32_gemm_args &g = lp.p.g;
+  const aio_wgemm_config &k = g_kernels.i8w;
+  if (!k.fn) return false;
+  auto packed = weight_cache_get_f16(b, static_cast<const uint16_t *>(lp.b), g.n, g.k, g.ldb, AIO_WFMT_I8);
+  if (!packed) return false;
+  at::Tensor a32 = a.to(at::kFloat).contiguous();
+  aio_wgemm_args w{g.m, a32.const_data_ptr<float>(), g.k, &packed->pw, c32.mutable_data_ptr<float>(), g.n,
+                   g.s, g.s_stride_m, g.s_stride_n, g.alpha, g.beta};
+  run_batched_tiles(1, g.m, g.n, g.k, 1, k.nr, [&](int64_t, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    k.fn(&w, m0, m1, n0, n1);
+  });
+  return true;
+}
+
 int lowp_common(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
                 const at::Scalar &alpha, at::Tensor *out, at::Tensor &result, int batched) {
   LowpPlan lp;
   if (int r = plan_lowp(self, a, b, beta, alpha, batched, lp)) return r;
   if (out)
     if (int r = check_out(*out, a, b, lp, batched)) return r;
-  if (stock_is_faster(a.scalar_type(), lp.p)) return AIO_FB_POLICY;
   const BatchPlan &p = lp.p;
   at::Tensor c32 = batched ? at::empty({p.batch, p.g.m, p.g.n}, a.options().dtype(at::kFloat))
                            : at::empty({p.g.m, p.g.n}, a.options().dtype(at::kFloat));
-  if (int r = run_lowp(a, b, self, beta, alpha, batched, lp, c32)) return r;
+  if (!run_int8_f16out(a, b, lp, c32)) {
+    if (stock_is_faster(a.scalar_type(), lp.p)) return AIO_FB_POLICY;
+    if (int r = run_lowp(a, b, self, beta, alpha, batched, lp, c32)) return r;
+  }
   if (out)
     out->copy_(c32);
   else
@@ -239,6 +266,9 @@ void lowp_init() {
   g_fc_bf16 = g_host->filter_match(&cfg->implicit_bf16, "FullyConnected") &&
               !g_host->filter_match(&cfg->implicit_fp16, "FullyConnected") &&
               !g_host->filter_match(&cfg->quantize_int8, "FullyConnected") && native_bf16();
+  g_fc_int8_f16out = cfg->int8_out_dtype == AIO_OUT_DTYPE_FP16 &&
+                     g_host->filter_match(&cfg->quantize_int8, "FullyConnected");
+  if (g_fc_int8_f16out) g_host->log(AIO_LOG_DEBUG, "FullyConnected: fp16 models on int8 weights, fp16 out");
   if (g_host->filter_match(&cfg->implicit_bf16, "MatMul") && !native_bf16())
     g_host->log(AIO_LOG_INFO, "MatMul: no bf16 dot-product instructions on this CPU, staying fp32");
   if (g_matmul_bf16 || g_fc_bf16)

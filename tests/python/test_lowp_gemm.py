@@ -92,3 +92,32 @@ def test_implicit_bf16_matmul_and_fc(implicit):
     ops = prof["ops"]
     assert ops["aten::bmm"]["accelerated"] >= 4
     assert ops["aten::baddbmm"]["accelerated"] >= 3
+
+
+INT8_F16_CODE = r"""
+import json, torch
+torch.manual_seed(0)
+lin = torch.nn.Linear(256, 96).half()
+x = torch.randn(3, 256).half()
+with torch.no_grad():
+    lin(x)  # first sighting: the weight cache packs on the second
+    y = lin(x)
+    ref = torch.nn.functional.linear(x.double(), lin.weight.double(), lin.bias.double())
+scale = ref.abs().max().item()
+print(json.dumps({"dtype": str(y.dtype), "err": (y.double() - ref).abs().max().item() / scale}))
+"""
+
+
+@pytest.mark.parametrize("out_dtype", ["FP16", "FP32"])
+def test_int8_convert_out_dtype_fp16_model(out_dtype):
+    from conftest import run_py_json
+    res, _ = run_py_json(INT8_F16_CODE, env={"AIO_QUANTIZE_INT8_FILTER": "FullyConnected",
+                                              "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE": out_dtype})
+    assert res["dtype"] == "torch.float16"
+    if out_dtype == "FP16":
+        # int8 weights: per-channel rounding of W (~0.4% of max|W|) shows,
+        # well above fp16 rounding alone, and stays small.
+        assert 2e-3 < res["err"] < 3e-2, res
+    else:
+        # FP32: INT8 leaves fp16 models alone (fp16 weight, fp32 math).
+        assert res["err"] < 2e-3, res

@@ -571,7 +571,7 @@ static const char *all_names[] = {
 };
 static const char *inactive[] = {
     "AIO_CPU_BIND", "AIO_MEM_BIND", "AIO_NUMA_CPUS", "AIO_NUM_THREADS", "AIO_SKIP_MASTER_THREAD",
-    "AIO_MERGE_LINEAR", "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE",
+    "AIO_MERGE_LINEAR",
 };
 #define N_ALL (sizeof all_names / sizeof all_names[0])
 #define N_INACTIVE (sizeof inactive / sizeof inactive[0])
