@@ -9,6 +9,8 @@ const aio_bf16_gemm_variant aio_bf16_gemm_variants[] = {
 #if defined(__x86_64__)
     {"aio_bf16_gemm__avx512bf16", aio_bf16_gemm__avx512bf16,
      AIO_ISA_X86_AVX512 | AIO_ISA_X86_AVX512_BF16, 12, 32, 1},
+#elif defined(__aarch64__)
+    {"aio_bf16_gemm__neonbf16", aio_bf16_gemm__neonbf16, AIO_ISA_ARM_NEON | AIO_ISA_ARM_BF16, 8, 12, 1},
 #endif
 };
 
