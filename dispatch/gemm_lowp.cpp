@@ -238,6 +238,8 @@ bool run_int8_f16out(const at::Tensor &a, const at::Tensor &b, const LowpPlan &l
 
 int lowp_common(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
                 const at::Scalar &alpha, at::Tensor *out, at::Tensor &result, int batched) {
+  // A self of another dtype is an error in stock: let stock report it.
+  if (self && self->defined() && self->scalar_type() != a.scalar_type()) return AIO_FB_DTYPE;
   LowpPlan lp;
   if (int r = plan_lowp(self, a, b, beta, alpha, batched, lp)) return r;
   if (out)

@@ -65,8 +65,10 @@ int plan_bmm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, c
   }
   g.b = b.const_data_ptr<float>();
   p.b_bs = b.stride(0);
-  if (self && self->defined() && g.beta != 0.f) {
+  if (self && self->defined()) {  // another dtype is an error in stock, even with beta == 0
     if (int r = check_f32(*self)) return r;
+  }
+  if (self && self->defined() && g.beta != 0.f) {
     if (!at::is_expandable_to(self->sizes(), {B, M, N})) return AIO_FB_SHAPE;
     at::Tensor s = self->expand({B, M, N});
     g.s = s.const_data_ptr<float>();

@@ -97,6 +97,12 @@ def lowp_cases():
         out[f"bmm_pv_{tag}"] = torch.bmm(r(6, 40, 33, dtype=dt), r(6, 33, 64, dtype=dt))
         out[f"baddbmm_{tag}"] = torch.baddbmm(r(48, dtype=dt), r(6, 40, 64, dtype=dt), r(6, 64, 48, dtype=dt),
                                               beta=0.25)
+        # A self of another dtype must still raise, as in stock.
+        try:
+            torch.addmm(r(40), r(9, 32, dtype=dt), r(40, 32, dtype=dt).t())
+            out[f"addmm_mixed_{tag}"] = torch.tensor(0.0)
+        except RuntimeError:
+            out[f"addmm_mixed_{tag}"] = torch.tensor(1.0)
         # Autograd in bf16/fp16: grads through addmm/mm.
         lin = torch.nn.Linear(32, 24).to(dt)
         x = r(5, 32, dtype=dt).requires_grad_()
