@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "dispatch_common.h"
+#include "gemm_lowp.h"
 #include "overrides.h"
 #include "weight_cache.h"
 
@@ -171,6 +172,7 @@ bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
 
 void run_gemm(const aio_f32_gemm_args &g, const at::Tensor &b) {
   if (run_compressed(g, b)) return;
+  if (lowp_fc_bf16(g)) return;  // implicit bf16 at large M (gemm_lowp.cpp)
   const aio_f32_gemm_config &k = g_kernels.f32_gemm;
   parallel_tiles(g.m, g.n, g.k, k.mr, k.nr, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     k.fn(&g, m0, m1, n0, n1);
@@ -180,6 +182,14 @@ void run_gemm(const aio_f32_gemm_args &g, const at::Tensor &b) {
 at::Tensor aio_addmm(const at::Tensor &self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
                      const at::Scalar &alpha) {
   OpCall call(g_op_addmm);
+  if (lowp_is_explicit(a)) {  // Half/BFloat16 (gemm_lowp.cpp)
+    at::Tensor result;
+    if (int r = lowp_addmm(&self, a, b, beta, alpha, nullptr, result)) {
+      call.fallback(r);
+      return at::cpu::addmm(self, a, b, beta, alpha);
+    }
+    return result;
+  }
   aio_f32_gemm_args g;
   if (int r = plan_gemm(&self, a, b, beta, alpha, g)) {
     call.fallback(r);
@@ -195,6 +205,14 @@ at::Tensor aio_addmm(const at::Tensor &self, const at::Tensor &a, const at::Tens
 at::Tensor &aio_addmm_out(const at::Tensor &self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
                           const at::Scalar &alpha, at::Tensor &out) {
   OpCall call(g_op_addmm_out);
+  if (lowp_is_explicit(a)) {  // Half/BFloat16 (gemm_lowp.cpp)
+    at::Tensor unused;
+    if (int r = lowp_addmm(&self, a, b, beta, alpha, &out, unused)) {
+      call.fallback(r);
+      return at::cpu::addmm_outf(self, a, b, beta, alpha, out);
+    }
+    return out;
+  }
   aio_f32_gemm_args g;
   int r = plan_gemm(&self, a, b, beta, alpha, g);
   if (!r) r = attach_out(out, &self, a, b, g);
@@ -208,6 +226,14 @@ at::Tensor &aio_addmm_out(const at::Tensor &self, const at::Tensor &a, const at:
 
 at::Tensor aio_mm(const at::Tensor &a, const at::Tensor &b) {
   OpCall call(g_op_mm);
+  if (lowp_is_explicit(a)) {  // Half/BFloat16 (gemm_lowp.cpp)
+    at::Tensor result;
+    if (int r = lowp_addmm(nullptr, a, b, 0, 1, nullptr, result)) {
+      call.fallback(r);
+      return at::cpu::mm(a, b);
+    }
+    return result;
+  }
   aio_f32_gemm_args g;
   if (int r = plan_gemm(nullptr, a, b, 0, 1, g)) {
     call.fallback(r);
@@ -222,6 +248,14 @@ at::Tensor aio_mm(const at::Tensor &a, const at::Tensor &b) {
 
 at::Tensor &aio_mm_out(const at::Tensor &a, const at::Tensor &b, at::Tensor &out) {
   OpCall call(g_op_mm_out);
+  if (lowp_is_explicit(a)) {  // Half/BFloat16 (gemm_lowp.cpp)
+    at::Tensor unused;
+    if (int r = lowp_addmm(nullptr, a, b, 0, 1, &out, unused)) {
+      call.fallback(r);
+      return at::cpu::mm_outf(a, b, out);
+    }
+    return out;
+  }
   aio_f32_gemm_args g;
   int r = plan_gemm(nullptr, a, b, 0, 1, g);
   if (!r) r = attach_out(out, nullptr, a, b, g);

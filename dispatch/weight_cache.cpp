@@ -9,6 +9,7 @@
 #include <list>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "dispatch_common.h"
 
@@ -48,13 +49,13 @@ constexpr int kFingerprintSamples = 32;
 
 // Values at fixed, spread-out positions: cheap (a few cache lines) and it
 // changes with any write that rewrites the whole weight.
-uint64_t fingerprint(const float *w, int64_t n, int64_t k, int64_t ldw) {
+uint64_t fingerprint(const void *w, size_t elem, int64_t n, int64_t k, int64_t ldw) {
   uint64_t h = 1469598103934665603ull;
   const int64_t total = n * k;
   for (int i = 0; i < kFingerprintSamples; i++) {
     int64_t e = total <= kFingerprintSamples ? i % total : (total - 1) * i / (kFingerprintSamples - 1);
-    uint32_t bits;
-    std::memcpy(&bits, w + (e / k) * ldw + e % k, sizeof bits);
+    uint32_t bits = 0;
+    std::memcpy(&bits, static_cast<const char *>(w) + ((e / k) * ldw + e % k) * elem, elem);
     h = (h ^ bits) * 1099511628211ull;
   }
   return h;
@@ -117,13 +118,26 @@ size_t weight_cache_bytes() {
   return g_bytes;
 }
 
-std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
-                                                     int64_t ldw, int fmt) {
+namespace {
+
+// fp16 weights (model.half()) are widened to a transient fp32 copy and
+// packed from that, once per cached entry.
+std::shared_ptr<const PackedWeight> pack_f16(const uint16_t *w, int64_t n, int64_t k, int64_t ldw, int fmt) {
+  std::vector<float> tmp(size_t(n * k));
+  at::parallel_for(0, n, 64, [&](int64_t n0, int64_t n1) {
+    for (int64_t j = n0; j < n1; j++)
+      for (int64_t p = 0; p < k; p++) tmp[size_t(j * k + p)] = aio_f16_to_f32(w[j * ldw + p]);
+  });
+  return pack(tmp.data(), n, k, k, fmt);
+}
+
+std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const void *w, bool f16, int64_t n, int64_t k,
+                                             int64_t ldw, int fmt) {
   if (b_view.is_inference() || !b_view.has_storage()) return nullptr;  // no version counter to trust
   c10::StorageImpl *storage = b_view.storage().unsafeGetStorageImpl();
   const uint32_t version = b_view.unsafeGetTensorImpl()->version_counter().current_version();
   const Key key{storage, w, n, k, ldw, fmt};
-  const uint64_t fp = fingerprint(w, n, k, ldw);
+  const uint64_t fp = fingerprint(w, f16 ? 2 : 4, n, k, ldw);
 
   std::lock_guard<std::mutex> guard(g_lock);
   auto it = g_entries.find(key);
@@ -148,7 +162,8 @@ std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, c
     size_t bytes = aio_wpack_bytes(fmt, n, k);
     if (bytes > g_budget) return nullptr;
     make_room(bytes);
-    e.packed = pack(w, n, k, ldw, fmt);
+    e.packed = f16 ? pack_f16(static_cast<const uint16_t *>(w), n, k, ldw, fmt)
+                   : pack(static_cast<const float *>(w), n, k, ldw, fmt);
     if (e.packed) {
       g_bytes += e.packed->pw.bytes;
       report_bytes();
@@ -157,6 +172,18 @@ std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, c
     }
   }
   return e.packed;
+}
+
+}  // namespace
+
+std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
+                                                     int64_t ldw, int fmt) {
+  return get_impl(b_view, w, false, n, k, ldw, fmt);
+}
+
+std::shared_ptr<const PackedWeight> weight_cache_get_f16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
+                                                         int64_t k, int64_t ldw, int fmt) {
+  return get_impl(b_view, w, true, n, k, ldw, fmt);
 }
 
 }  // namespace aio

@@ -39,6 +39,11 @@ struct PackedWeight {
 std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
                                                      int64_t ldw, int fmt);
 
+// The same for an IEEE fp16 weight (model.half()), packed from its values
+// widened to fp32.
+std::shared_ptr<const PackedWeight> weight_cache_get_f16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
+                                                         int64_t k, int64_t ldw, int fmt);
+
 void weight_cache_init(size_t budget_bytes);
 size_t weight_cache_bytes();
 

@@ -3,6 +3,7 @@
 #ifndef AIO_KERNELS_H
 #define AIO_KERNELS_H
 
+#include "aio_bf16_gemm.h"
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
 #include "aio_norm.h"
@@ -25,6 +26,8 @@ typedef struct aio_kernels {
     aio_act_config act[AIO_ACT_COUNT];
     /* Softmax over contiguous rows (aio_softmax.h). */
     aio_softmax_config softmax, log_softmax;
+    /* bf16-dot GEMM (aio_bf16_gemm.h): activations and weights rounded to bf16. */
+    aio_bf16_gemm_config bf16_gemm;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

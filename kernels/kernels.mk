@@ -78,3 +78,15 @@ $(AARCH64_NRCHECK): tests/kernels/norm_rope_check_main.c $(AARCH64_OBJS)
 test-aarch64: test-aarch64-norm-rope
 test-aarch64-norm-rope: $(AARCH64_NRCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_NRCHECK)
+# bf16-dot GEMM on aarch64: the BFDOT kernel runs where qemu's CPU model has
+# bf16 (max); neoverse-n1 has none and must keep the reference in the slot.
+AARCH64_BCHECK  := $(BUILD)/aarch64/bf16_gemm_check
+$(AARCH64_BCHECK): tests/kernels/bf16_gemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-bf16
+test-aarch64: test-aarch64-bf16
+test-aarch64-bf16: $(AARCH64_BCHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_BCHECK) --expect-native 1
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_BCHECK) --quick --expect-native 0

@@ -83,4 +83,14 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     pick_wgemm(&k->i8w, aio_i8w_gemm_variants, aio_i8w_gemm_variant_count, isa);
     pick_rows(k, isa);
     pick_act(k, isa);
+
+    const aio_bf16_gemm_variant *bf = &aio_bf16_gemm_variants[0]; /* the reference */
+    for (size_t i = 1; i < aio_bf16_gemm_variant_count; i++)
+        if ((aio_bf16_gemm_variants[i].isa_required & isa) == aio_bf16_gemm_variants[i].isa_required)
+            bf = &aio_bf16_gemm_variants[i];
+    k->bf16_gemm.fn = bf->fn;
+    k->bf16_gemm.name = bf->name;
+    k->bf16_gemm.mr = bf->mr;
+    k->bf16_gemm.nr = bf->nr;
+    k->bf16_gemm.native = bf->native;
 }

@@ -48,6 +48,9 @@ def test_other_dtypes_are_bit_identical_to_stock(results):
     assert len(others) == 8
     for name in others:
         assert aio[name].dtype == stock[name].dtype, name
+        if aio[name].dtype == torch.float16:  # accelerated (gemm_lowp.cpp): fp32 math, one rounding
+            torch.testing.assert_close(aio[name], stock[name], rtol=4e-3, atol=4e-3, msg=name)
+            continue
         assert torch.equal(aio[name], stock[name]), name
 
 
@@ -63,9 +66,11 @@ def test_profiler_counts_accelerated_and_fallbacks(results):
     assert ops["aten::addmm"]["fallback"]["strides"] >= 1  # transposed activation
     assert ops["aten::mm"]["accelerated"] >= 150  # linear without bias, matmul, mm
     assert ops["aten::addmm.out"]["accelerated"] >= 2  # fresh and aliasing self
-    # fp16/bf16/fp64/int: dtype; empty M/K: empty; resize and strided out: out.
-    assert ops["aten::mm"]["fallback"]["dtype"] >= 5
-    assert ops["aten::addmm"]["fallback"]["dtype"] >= 3
+    # fp64/int: dtype; bf16 at M > 4: policy (fp16 is accelerated,
+    # test_lowp_gemm.py); empty M/K: empty; resize and strided out: out.
+    assert ops["aten::mm"]["fallback"]["dtype"] >= 3
+    assert ops["aten::mm"]["fallback"]["policy"] >= 1
+    assert ops["aten::addmm"]["fallback"]["dtype"] >= 1
     assert ops["aten::mm"]["fallback"]["empty"] >= 2
     assert ops["aten::mm.out"]["fallback"]["out"] >= 2
     assert ops["aten::addmm"]["fallback"]["args"] >= 1  # alpha == 0

@@ -570,7 +570,7 @@ static const char *all_names[] = {
     "AIO_MAX_ISA", "AIO_DISPATCH_LIB", "AIO_WEIGHT_CACHE_MB", "AIO_TORCH_VERSION_CHECK",
 };
 static const char *inactive[] = {
-    "AIO_MERGE_LINEAR", "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE",
+    "AIO_MERGE_LINEAR",
 };
 #define N_ALL (sizeof all_names / sizeof all_names[0])
 #define N_INACTIVE (sizeof inactive / sizeof inactive[0])

@@ -1,0 +1,89 @@
+/* bf16-dot GEMM: C = beta * S + alpha * bf16(A) @ bf16(B), over a tile of C.
+ *
+ * Operands are rounded to bfloat16 (round-to-nearest-even) and multiplied
+ * in pairs along K with fp32 accumulation, the arithmetic of AVX512_BF16
+ * vdpbf16ps and Arm BFDOT: products of bf16 values are exact in fp32, so
+ * the error beyond the two roundings of the inputs is fp32 summation.
+ * (vdpbf16ps treats denormal inputs as zero and flushes denormal results;
+ * the reference does the same.)
+ *
+ * A and B are fp32 or already bf16 (a_bf16 / b_bf16 = 1: uint16_t data),
+ * converted while packing. Layouts follow aio_f32_gemm.h:
+ *   A: M x K, unit stride along K (row i at a + i*lda, in elements).
+ *   B: b_trans = 1: W[N][K], unit stride along K (row j at b + j*ldb);
+ *      b_trans = 0: B[K][N], unit stride along N (row p at b + p*ldb).
+ *   C: fp32, M x N, unit stride along N (row i at c + i*ldc).
+ *   S: optional fp32, element (i,j) at s[i*s_stride_m + j*s_stride_n];
+ *      ignored when NULL or beta == 0. C may alias S exactly.
+ *   alpha == 0 or K == 0: A and B are not read, C = beta*S (or 0).
+ * A kernel call computes rows [m0, m1) and columns [n0, n1) of C. */
+#ifndef AIO_BF16_GEMM_H
+#define AIO_BF16_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct aio_bf16_gemm_args {
+    int64_t m, n, k;
+    const void *a; /* float or uint16_t (bf16) */
+    int64_t lda;
+    int a_bf16;
+    const void *b;
+    int64_t ldb;
+    int b_trans;
+    int b_bf16;
+    float *c;
+    int64_t ldc;
+    const float *s;
+    int64_t s_stride_m, s_stride_n;
+    float alpha, beta;
+} aio_bf16_gemm_args;
+
+typedef void (*aio_bf16_gemm_fn)(const aio_bf16_gemm_args *args,
+                                 int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+typedef struct aio_bf16_gemm_variant {
+    const char *name;      /* e.g. "aio_bf16_gemm__avx512bf16" */
+    aio_bf16_gemm_fn fn;
+    unsigned isa_required; /* enum aio_isa_flag bits; 0 = portable */
+    int64_t mr, nr;        /* micro-tile: split work on multiples */
+    int native;            /* 1: bf16 dot-product instructions (faster than fp32) */
+} aio_bf16_gemm_variant;
+
+extern const aio_bf16_gemm_variant aio_bf16_gemm_variants[];
+extern const size_t aio_bf16_gemm_variant_count;
+
+void aio_bf16_gemm__ref(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t);
+void aio_bf16_gemm__avx512bf16(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t); /* x86 */
+void aio_bf16_gemm__neonbf16(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t);   /* aarch64 */
+
+/* A kernel slot (aio_kernels.h). native = 0 means only the reference is
+ * available: callers should not prefer it over the fp32 GEMM. */
+typedef struct aio_bf16_gemm_config {
+    aio_bf16_gemm_fn fn;
+    const char *name;
+    int64_t mr, nr;
+    int native;
+} aio_bf16_gemm_config;
+
+/* Round-to-nearest-even fp32 -> bf16 with denormals flushed to (signed)
+ * zero, as vcvtne2ps2bf16 does; NaN stays a quiet NaN. */
+static inline uint16_t aio_bf16_gemm_round(float f)
+{
+    union { float f; uint32_t u; } v = {f};
+    if ((v.u & 0x7f800000u) == 0)
+        return (uint16_t)((v.u >> 16) & 0x8000u);
+    if ((v.u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((v.u >> 16) | 0x40u);
+    return (uint16_t)((v.u + 0x7fffu + ((v.u >> 16) & 1u)) >> 16);
+}
+
+static inline float aio_bf16_gemm_widen(uint16_t h)
+{
+    union { uint32_t u; float f; } v = {(uint32_t)h << 16};
+    if ((h & 0x7f80u) == 0) /* denormal in: treated as zero */
+        v.u &= 0x80000000u;
+    return v.f;
+}
+
+#endif

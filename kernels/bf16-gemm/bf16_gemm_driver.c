@@ -1,0 +1,174 @@
+/* Portable blocked driver of the bf16-dot GEMM (bf16_gemm_driver.h), its
+ * scalar packers and the portable reference.
+ *
+ * Goto/BLIS order: for each N block (nc) and K block (kc) the B block is
+ * packed once into nr-wide pair panels (L2-resident); for each mr rows of A
+ * an mr x kc pair panel (L1-resident) is packed and swept across the B
+ * panels. Conversion to bf16 happens while packing, so fp32 operands cost
+ * no extra pass. Buffers are malloc'd per call, never thread-local (this
+ * code is dlopen'd late). */
+#include "bf16_gemm_driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t round_up(size_t x, size_t q) { return (x + q - 1) / q * q; }
+
+static uint16_t elem_bf16(const void *src, size_t idx, int bf16)
+{
+    return bf16 ? ((const uint16_t *)src)[idx] : aio_bf16_gemm_round(((const float *)src)[idx]);
+}
+
+void aio_bf16_gemm_pack_t__scalar(size_t kc, size_t rows_valid, size_t width, const void *src,
+                                  size_t ld, int bf16, uint32_t *dst)
+{
+    const size_t kc2 = (kc + 1) / 2;
+    for (size_t q = 0; q < kc2; q++)
+        for (size_t r = 0; r < width; r++) {
+            uint32_t lo = 0, hi = 0;
+            if (r < rows_valid) {
+                lo = elem_bf16(src, r * ld + 2 * q, bf16);
+                if (2 * q + 1 < kc)
+                    hi = elem_bf16(src, r * ld + 2 * q + 1, bf16);
+            }
+            dst[q * width + r] = lo | hi << 16;
+        }
+}
+
+void aio_bf16_gemm_pack_n__scalar(size_t kc, size_t rows_valid, size_t width, const void *src,
+                                  size_t ld, int bf16, uint32_t *dst)
+{
+    const size_t kc2 = (kc + 1) / 2;
+    for (size_t q = 0; q < kc2; q++)
+        for (size_t r = 0; r < width; r++) {
+            uint32_t lo = 0, hi = 0;
+            if (r < rows_valid) {
+                lo = elem_bf16(src, 2 * q * ld + r, bf16);
+                if (2 * q + 1 < kc)
+                    hi = elem_bf16(src, (2 * q + 1) * ld + r, bf16);
+            }
+            dst[q * width + r] = lo | hi << 16;
+        }
+}
+
+static const float *s_at(const aio_bf16_gemm_args *g, int64_t i, int64_t j)
+{
+    if (g->s == NULL || g->beta == 0.0f)
+        return NULL;
+    return g->s + i * g->s_stride_m + j * g->s_stride_n;
+}
+
+/* K == 0 or alpha == 0: C = beta*S, or zeros; A and B are not read. */
+static void no_product(const aio_bf16_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    for (int64_t i = m0; i < m1; i++)
+        for (int64_t j = n0; j < n1; j++) {
+            const float *s = s_at(g, i, j);
+            g->c[i * g->ldc + j] = s ? g->beta * *s : 0.0f;
+        }
+}
+
+static size_t elem_bytes(int bf16) { return bf16 ? 2 : 4; }
+
+static const void *at(const void *base, int bf16, int64_t idx)
+{
+    return (const char *)base + idx * (int64_t)elem_bytes(bf16);
+}
+
+static void reference(const aio_bf16_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+void aio_bf16_gemm_run(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g,
+                       int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    if (m1 <= m0 || n1 <= n0)
+        return;
+    if (g->k <= 0 || g->alpha == 0.0f) {
+        no_product(g, m0, m1, n0, n1);
+        return;
+    }
+    const size_t MR = ops->mr, NR = ops->nr;
+    const size_t K = (size_t)g->k, mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
+    const size_t kc_max = min_sz(ops->kc, round_up(K, 2));
+    const size_t nc_max = min_sz(ops->nc, round_up(nt, NR));
+    uint32_t *apack = NULL, *bpack = NULL;
+    if (posix_memalign((void **)&apack, 64, kc_max / 2 * MR * 4) ||
+        posix_memalign((void **)&bpack, 64, kc_max / 2 * nc_max * 4)) {
+        free(apack);
+        reference(g, m0, m1, n0, n1); /* out of memory: right, slowly */
+        return;
+    }
+    aio_bf16_gemm_out o;
+    o.ldc = (size_t)g->ldc;
+    o.s_stride_m = g->s_stride_m;
+    o.s_stride_n = g->s_stride_n;
+    o.alpha = g->alpha;
+    o.beta = g->beta;
+    for (size_t jc = 0; jc < nt; jc += nc_max) {
+        const size_t nc = min_sz(nc_max, nt - jc);
+        const int64_t j0 = n0 + (int64_t)jc;
+        for (size_t pc = 0; pc < K; pc += kc_max) {
+            const size_t kc = min_sz(kc_max, K - pc), kc2 = (kc + 1) / 2;
+            for (size_t jr = 0; jr < nc; jr += NR) {
+                const size_t nr = min_sz(NR, nc - jr);
+                const int64_t j = j0 + (int64_t)jr;
+                uint32_t *dst = bpack + jr * kc2;
+                if (g->b_trans)
+                    ops->pack_t(kc, nr, NR, at(g->b, g->b_bf16, j * g->ldb + (int64_t)pc),
+                                (size_t)g->ldb, g->b_bf16, dst);
+                else
+                    ops->pack_n(kc, nr, NR, at(g->b, g->b_bf16, (int64_t)pc * g->ldb + j),
+                                (size_t)g->ldb, g->b_bf16, dst);
+            }
+            for (size_t ic = 0; ic < mt; ic += MR) {
+                const size_t mr = min_sz(MR, mt - ic);
+                const int64_t i0 = m0 + (int64_t)ic;
+                ops->pack_t(kc, mr, MR, at(g->a, g->a_bf16, i0 * g->lda + (int64_t)pc),
+                            (size_t)g->lda, g->a_bf16, apack);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    const int64_t j = j0 + (int64_t)jr;
+                    o.c = g->c + i0 * g->ldc + j;
+                    o.accumulate = pc > 0;
+                    o.s = pc > 0 ? NULL : s_at(g, i0, j);
+                    ops->gemm(kc2, apack, bpack + jr * kc2, &o, mr, min_sz(NR, nc - jr));
+                }
+            }
+        }
+    }
+    free(apack);
+    free(bpack);
+}
+
+/* The portable reference: the semantics of aio_bf16_gemm.h, written to be
+ * obviously right rather than fast. */
+static float load_bf16(const void *base, int bf16, int64_t idx)
+{
+    return aio_bf16_gemm_widen(elem_bf16(base, (size_t)idx, bf16));
+}
+
+static void reference(const aio_bf16_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    if (g->k <= 0 || g->alpha == 0.0f) {
+        no_product(g, m0, m1, n0, n1);
+        return;
+    }
+    for (int64_t i = m0; i < m1; i++)
+        for (int64_t j = n0; j < n1; j++) {
+            float acc = 0.0f;
+            for (int64_t p = 0; p < g->k; p++) {
+                const float a = load_bf16(g->a, g->a_bf16, i * g->lda + p);
+                const float b = load_bf16(g->b, g->b_bf16, g->b_trans ? j * g->ldb + p : p * g->ldb + j);
+                acc += a * b;
+            }
+            const float *s = s_at(g, i, j);
+            float out = g->alpha * acc;
+            if (s)
+                out += g->beta * *s;
+            g->c[i * g->ldc + j] = out;
+        }
+}
+
+void aio_bf16_gemm__ref(const aio_bf16_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    reference(g, m0, m1, n0, n1);
+}
