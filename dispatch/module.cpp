@@ -84,6 +84,7 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
     for (auto reg : {register_gemm_overrides, register_bmm_overrides, register_norm_overrides,
                      register_softmax_overrides, register_activation_overrides})
       n += reg(*lib);
+    n += register_attention_overrides(*lib);
     n += register_custom_ops();
     return n;
   } catch (const std::exception &e) {

@@ -11,6 +11,7 @@ int register_bmm_overrides(torch::Library &lib);         // override_bmm.cpp: bm
 int register_norm_overrides(torch::Library &lib);        // override_norm.cpp: layer_norm, rms_norm
 int register_softmax_overrides(torch::Library &lib);     // override_softmax.cpp: softmax, log_softmax
 int register_activation_overrides(torch::Library &lib);  // override_activation.cpp: gelu, silu, ...
+int register_attention_overrides(torch::Library &lib);   // override_attention.cpp: CPU flash attention (sdpa)
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
 }

@@ -3,6 +3,7 @@
 #ifndef AIO_KERNELS_H
 #define AIO_KERNELS_H
 
+#include "aio_attention.h"
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
 #include "aio_wgemm.h"
@@ -12,6 +13,8 @@ typedef struct aio_kernels {
     aio_f32_gemm_config f32_gemm;
     /* Weight-compressed GEMM (aio_wgemm.h), one slot per weight format. */
     aio_wgemm_config f16w, bf16w, i8w;
+    /* fp32 scaled dot-product attention (aio_attention.h). */
+    aio_f32_sdpa_config f32_sdpa;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

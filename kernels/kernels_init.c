@@ -36,4 +36,11 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     pick_wgemm(&k->f16w, aio_f16w_gemm_variants, aio_f16w_gemm_variant_count, isa);
     pick_wgemm(&k->bf16w, aio_bf16w_gemm_variants, aio_bf16w_gemm_variant_count, isa);
     pick_wgemm(&k->i8w, aio_i8w_gemm_variants, aio_i8w_gemm_variant_count, isa);
+
+    const aio_f32_sdpa_variant *sdpa = &aio_f32_sdpa_variants[0]; /* the reference */
+    for (size_t i = 1; i < aio_f32_sdpa_variant_count; i++)
+        if ((aio_f32_sdpa_variants[i].isa_required & isa) == aio_f32_sdpa_variants[i].isa_required)
+            sdpa = &aio_f32_sdpa_variants[i];
+    k->f32_sdpa.fn = sdpa->fn;
+    k->f32_sdpa.name = sdpa->name;
 }
