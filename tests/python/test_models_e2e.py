@@ -116,8 +116,10 @@ def test_fp32_equals_stock(outputs):
                                                 stock["minilm.embeddings"].double(), dim=1)
     assert cos.min().item() >= 0.9999, cos
     acc = accelerated(prof)
-    # BERT's linears have a bias (addmm), Llama's do not (mm).
+    # BERT's linears have a bias (addmm), Llama's do not (mm); Llama's
+    # causal attention runs on aio's kernel (BERT's stays on stock: policy).
     assert acc.get("aten::addmm", 0) > 0 and acc.get("aten::mm", 0) > 0, acc
+    assert acc.get("aten::_scaled_dot_product_flash_attention_for_cpu", 0) > 0, acc
 
 
 @pytest.mark.parametrize("mode", ["bf16", "fp16", "int8"])
