@@ -3,7 +3,7 @@ BERT-base (full-size config, random weights) at batch 1 and 8, and Llama
 prefill (TinyLlama widths, fewer layers, batch 1), sequence 128, in fp32 and
 in aio's implicit BF16 / INT8 modes (ratios against stock fp32).
 
-    python bench/bench_transformers.py [--rounds 2] [--llama-layers 8] [--no-breakdown]
+    python bench/bench_transformers.py [--rounds 2] [--llama-layers 8] [--threads N] [--no-breakdown]
 
 Also measures where stock's time goes (torch.profiler, self CPU time per
 aten op) and prints aio's per-op report (calls, accelerated, fallbacks) for
@@ -58,6 +58,8 @@ def build(name, llama_layers):
 
 def worker(a):
     import torch
+    if a.threads:
+        torch.set_num_threads(a.threads)
     res = {}
     with torch.inference_mode():
         for name in a.workloads.split(","):
@@ -109,12 +111,14 @@ def main():
     ap.add_argument("--breakdown", action="store_true", help="worker: profile instead of timing")
     ap.add_argument("--no-breakdown", action="store_true", help="skip the stock torch.profiler breakdown")
     ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: torch's default)")
     a = ap.parse_args()
     if a.worker:
         return worker(a)
     res_dir = ROOT / "bench/results"
     res_dir.mkdir(parents=True, exist_ok=True)
-    args = ["--workloads", a.workloads, "--llama-layers", str(a.llama_layers), "--repeats", str(a.repeats)]
+    args = ["--workloads", a.workloads, "--llama-layers", str(a.llama_layers), "--repeats", str(a.repeats),
+            "--threads", str(a.threads)]
     modes = a.modes.split(",")
     times = {m: {} for m in modes}
     profs = {}
@@ -135,7 +139,7 @@ def main():
     base = med.get("stock fp32", {})
     wl = a.workloads.split(",")
     header = (f"BERT-base (random weights) and Llama prefill (TinyLlama widths, {a.llama_layers} layers, "
-              f"random weights), sequence {SEQ}; {os.cpu_count()} threads; median of {a.rounds} rounds x "
+              f"random weights), sequence {SEQ}; {a.threads or os.cpu_count()} threads; median of {a.rounds} rounds x "
               f"{a.repeats} calls; ratio = stock fp32 time / mode time")
     lines = [header, "", "| mode | " + " | ".join(wl) + " |", "|---|" + "---:|" * len(wl)]
     summary = {"seq": SEQ, "llama_layers": a.llama_layers, "median_s": med, "speedup_vs_stock_fp32": {}}
@@ -165,8 +169,9 @@ def main():
             lines.append(f"- {w}: " + ", ".join(f"{op} {s * 100:.1f}%" for op, s in list(r[w].items())[:8]))
     text = "\n".join(lines) + "\n"
     print(text)
-    (res_dir / "transformers.md").write_text(text)
-    (res_dir / "transformers.json").write_text(json.dumps(summary, indent=1))
+    tag = f"_t{a.threads}" if a.threads else ""
+    (res_dir / f"transformers{tag}.md").write_text(text)
+    (res_dir / f"transformers{tag}.json").write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":
