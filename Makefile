@@ -37,6 +37,7 @@ AIO_RUN     := $(BUILD)/aio-run
 PRINT_CONFIG := $(BUILD)/aio-print-config
 
 .PHONY: all test test-c test-python test-aarch64 bench bench-llm demo clean check-torch
+.PHONY: bench-models
 all: $(PRELOAD) $(DISPATCH) $(AIO_RUN) $(PRINT_CONFIG)
 
 check-torch:
@@ -93,6 +94,10 @@ bench: all
 
 bench-llm: all
 	$(PYTHON) bench/bench_llm_decode.py --size 1b
+
+# BERT-base and Llama prefill latency vs stock, and stock's time per op.
+bench-models: all
+	$(PYTHON) bench/bench_transformers.py
 
 demo: all
 	$(PYTHON) examples/demo.py

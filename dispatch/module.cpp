@@ -88,6 +88,7 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
                      register_softmax_overrides, register_activation_overrides,
                      register_elementwise_overrides})
       n += reg(*lib);
+    n += register_attention_overrides(*lib);
     n += register_custom_ops();
     return n;
   } catch (const std::exception &e) {

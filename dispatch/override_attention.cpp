@@ -1,0 +1,163 @@
+// aten::_scaled_dot_product_flash_attention_for_cpu for fp32: the CPU kernel
+// F.scaled_dot_product_attention reaches (BERT, Llama and most HF models'
+// "sdpa" attention). The op has its own derivative formula above the CPU
+// key, so overriding its CPU kernel leaves autograd's graph intact; still,
+// only inference calls take our path (nothing needing a gradient, no
+// dropout), and everything else goes to the original kernel (at::cpu::*).
+// Only causal attention (decoder prefill) runs here: see plan_sdpa.
+#include <ATen/ExpandUtils.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/_scaled_dot_product_flash_attention_for_cpu_cpu_dispatch.h>
+#include <ATen/ops/empty.h>
+#include <c10/core/GradMode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+#include <vector>
+
+#include "dispatch_common.h"
+#include "overrides.h"
+
+namespace aio {
+namespace {
+
+int g_op_sdpa;
+
+bool plain_f32(const at::Tensor &t) {
+  return t.device().is_cpu() && t.layout() == at::kStrided && t.scalar_type() == at::kFloat && !t.is_neg() &&
+         !t.is_conj();
+}
+
+// Key lengths above this: the score block of a task no longer fits in L2
+// and the kernel has not been measured there (docs/never-slower.md).
+constexpr int64_t kMaxKeys = 8192;
+
+struct Plan {
+  aio_f32_sdpa_args a{};
+  at::Tensor mask;  // expanded view kept alive for the call
+};
+
+int check_qkv(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) {
+  for (const at::Tensor *t : {&q, &k, &v}) {
+    if (!t->device().is_cpu()) return AIO_FB_DEVICE;
+    if (t->layout() != at::kStrided) return AIO_FB_LAYOUT;
+    if (!plain_f32(*t)) return AIO_FB_DTYPE;
+    if (t->dim() != 4) return AIO_FB_SHAPE;
+  }
+  return AIO_ACCELERATED;
+}
+
+int plan_sdpa(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, double dropout_p, bool is_causal,
+              const std::optional<at::Tensor> &attn_mask, std::optional<double> scale, Plan &p) {
+  if (int r = check_qkv(q, k, v)) return r;
+  if (dropout_p > 0.0) return AIO_FB_ARGS;
+  if (at::GradMode::is_enabled() &&
+      (q.requires_grad() || k.requires_grad() || v.requires_grad() ||
+       (attn_mask && attn_mask->defined() && attn_mask->requires_grad())))
+    return AIO_FB_ARGS;  // training: stock's kernel and its saved state
+  const int64_t B = q.size(0), H = q.size(1), L = q.size(2), E = q.size(3);
+  const int64_t G = k.size(1), S = k.size(2), Ev = v.size(3);
+  if (k.size(0) != B || v.size(0) != B || v.size(1) != G || v.size(2) != S || k.size(3) != E || Ev != E)
+    return AIO_FB_SHAPE;  // stock reports it
+  if (G == 0 || H % G != 0) return AIO_FB_SHAPE;
+  if (E == 0) return AIO_FB_EMPTY;
+  if (S > kMaxKeys) return AIO_FB_POLICY;
+  if ((q.stride(3) != 1 && E > 1) || (k.stride(3) != 1 && E > 1) || (v.stride(3) != 1 && Ev > 1))
+    return AIO_FB_STRIDES;
+  aio_f32_sdpa_args &a = p.a;
+  a.batch = B, a.q_heads = H, a.kv_heads = G, a.lq = L, a.lk = S, a.e = E, a.ev = Ev;
+  a.q = q.const_data_ptr<float>(), a.q_sb = q.stride(0), a.q_sh = q.stride(1), a.q_sl = q.stride(2);
+  a.k = k.const_data_ptr<float>(), a.k_sb = k.stride(0), a.k_sh = k.stride(1), a.k_sl = k.stride(2);
+  a.v = v.const_data_ptr<float>(), a.v_sb = v.stride(0), a.v_sh = v.stride(1), a.v_sl = v.stride(2);
+  a.causal = is_causal;
+  const double sc = scale ? *scale : 1.0 / std::sqrt(double(E));
+  if (!std::isfinite(sc)) return AIO_FB_ARGS;
+  a.scale = float(sc);
+  if (attn_mask && attn_mask->defined()) {
+    const at::Tensor &m = *attn_mask;
+    if (!m.device().is_cpu()) return AIO_FB_DEVICE;
+    if (m.layout() != at::kStrided) return AIO_FB_LAYOUT;
+    // Additive fp32 masks only: stock's kernel refuses others (F.sdpa turns
+    // boolean masks into additive ones before calling it).
+    if (m.is_neg() || m.scalar_type() != at::kFloat) return AIO_FB_DTYPE;
+    if (m.dim() > 4 || !at::is_expandable_to(m.sizes(), {B, H, L, S})) return AIO_FB_SHAPE;
+    p.mask = m.expand({B, H, L, S});
+    if (p.mask.stride(3) != 1 && S > 1) return AIO_FB_STRIDES;
+    a.m_sb = p.mask.stride(0), a.m_sh = p.mask.stride(1), a.m_sl = p.mask.stride(2);
+    a.mask = p.mask.const_data_ptr<float>();
+  }
+  // Without a causal mask stock's kernel does the same work as ours and
+  // measured as fast (0.87-1.05x at BERT shapes); causal, ours skips the
+  // masked keys and measured 1.3-1.9x (docs/never-slower.md). Empty calls
+  // stay here whatever the mask: stock's kernel crashes on them.
+  if (!is_causal && B && H && L && S) return AIO_FB_POLICY;
+  return AIO_ACCELERATED;
+}
+
+// Query rows per task: enough tasks for every thread, blocks no taller
+// than 64 rows (the score block, rows x keys, stays in L2).
+int64_t rows_per_task(int64_t B, int64_t H, int64_t L) {
+  const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
+  int64_t rb = std::min<int64_t>(64, L);
+  while (rb > 8 && B * H * ((L + rb - 1) / rb) < 4 * threads) rb /= 2;
+  return rb;
+}
+
+void run_sdpa(const aio_f32_sdpa_args &a) {
+  const int64_t rb = rows_per_task(a.batch, a.q_heads, a.lq);
+  const int64_t blocks = (a.lq + rb - 1) / rb;
+  const int64_t tasks = a.batch * a.q_heads * blocks;
+  const aio_f32_sdpa_fn fn = g_kernels.f32_sdpa.fn;
+  auto body = [&](int64_t begin, int64_t end) {
+    std::vector<float> scratch(aio_f32_sdpa_scratch_floats(&a, rb));
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t blk = t % blocks, bh = t / blocks;
+      const int64_t r0 = blk * rb;
+      fn(&a, bh / a.q_heads, bh % a.q_heads, r0, std::min(a.lq, r0 + rb), scratch.data());
+    }
+  };
+  if (at::get_num_threads() <= 1 || tasks == 1 || at::in_parallel_region() || !parallel_is_safe())
+    body(0, tasks);
+  else
+    at::parallel_for(0, tasks, 1, body);
+}
+
+std::tuple<at::Tensor, at::Tensor> aio_sdpa_flash_cpu(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                                                      double dropout_p, bool is_causal,
+                                                      const std::optional<at::Tensor> &attn_mask,
+                                                      std::optional<double> scale) {
+  OpCall call(g_op_sdpa);
+  Plan p;
+  if (int r = plan_sdpa(q, k, v, dropout_p, is_causal, attn_mask, scale, p)) {
+    call.fallback(r);
+    return at::cpu::_scaled_dot_product_flash_attention_for_cpu(q, k, v, dropout_p, is_causal, attn_mask, scale);
+  }
+  aio_f32_sdpa_args &a = p.a;
+  // Zero queries or keys: stock's kernel dies of SIGFPE there (torch 2.13);
+  // the answer is known without it (no rows, or rows with no key: zeros).
+  if (a.batch == 0 || a.q_heads == 0 || a.lq == 0 || a.lk == 0) call.fallback(AIO_FB_EMPTY);
+  // Stock's layouts: the output follows the query's (heads inside sequence
+  // when the query is a transposed [B, L, H, E] projection, as in HF
+  // models); the log-sum-exp is [B, L, H] in memory.
+  const bool seq_major = q.stride(1) < q.stride(2);
+  at::Tensor out = seq_major ? at::empty({a.batch, a.lq, a.q_heads, a.ev}, q.options()).transpose(1, 2)
+                             : at::empty({a.batch, a.q_heads, a.lq, a.ev}, q.options());
+  at::Tensor lse = at::empty({a.batch, a.lq, a.q_heads}, q.options()).transpose(1, 2);
+  a.o = out.mutable_data_ptr<float>(), a.o_sb = out.stride(0), a.o_sh = out.stride(1), a.o_sl = out.stride(2);
+  a.lse = lse.mutable_data_ptr<float>(), a.l_sb = lse.stride(0), a.l_sh = lse.stride(1), a.l_sl = lse.stride(2);
+  if (a.batch && a.q_heads && a.lq) run_sdpa(a);
+  return {out, lse};
+}
+
+}  // namespace
+
+int register_attention_overrides(torch::Library &lib) {
+  g_op_sdpa = g_host->prof_register_op("aten::_scaled_dot_product_flash_attention_for_cpu");
+  g_host->log(AIO_LOG_DEBUG, "attention: %s", g_kernels.f32_sdpa.name);
+  lib.impl("_scaled_dot_product_flash_attention_for_cpu", TORCH_FN(aio_sdpa_flash_cpu));
+  return 1;
+}
+
+}  // namespace aio
