@@ -17,6 +17,22 @@ static void pick_wgemm(aio_wgemm_config *slot, const aio_wgemm_variant *list, si
     slot->nr = best->nr;
 }
 
+static void pick_qd8(aio_qd8_gemm_config *slot, unsigned isa)
+{
+    const aio_qd8_gemm_variant *best = &aio_qd8_f32_qc8w_gemm_variants[0]; /* the reference */
+    for (size_t i = 1; i < aio_qd8_f32_qc8w_gemm_variant_count; i++) {
+        const aio_qd8_gemm_variant *v = &aio_qd8_f32_qc8w_gemm_variants[i];
+        if ((v->isa_required & isa) == v->isa_required)
+            best = v;
+    }
+    slot->fn = best->fn;
+    slot->name = best->name;
+    slot->mr = best->mr;
+    slot->nr = best->nr;
+    slot->a_offset = best->a_offset;
+    slot->isa_required = best->isa_required;
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
@@ -36,4 +52,5 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     pick_wgemm(&k->f16w, aio_f16w_gemm_variants, aio_f16w_gemm_variant_count, isa);
     pick_wgemm(&k->bf16w, aio_bf16w_gemm_variants, aio_bf16w_gemm_variant_count, isa);
     pick_wgemm(&k->i8w, aio_i8w_gemm_variants, aio_i8w_gemm_variant_count, isa);
+    pick_qd8(&k->qd8w, isa);
 }
