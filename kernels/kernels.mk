@@ -47,14 +47,21 @@ $(AARCH64_WCHECK): tests/kernels/wgemm_check_main.c $(AARCH64_OBJS)
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
 
+AARCH64_QCHECK  := $(BUILD)/aarch64/qd8_gemm_check
+$(AARCH64_QCHECK): tests/kernels/qd8_gemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
 # neoverse-n1: NEON + dotprod + fp16, no SVE: the full sweep. max: every
 # feature qemu has (SVE, i8mm, bf16): detection and slot choice must follow,
 # while the kernels run the same NEON code, so the quicker sweep suffices.
 # The weight-compressed GEMM checker follows the same split.
-test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK)
+test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK) $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_CHECK) --expect-isa "neon dotprod fp16"
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_CHECK) --quick --expect-isa "neon dotprod fp16 i8mm bf16 sve"
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_WCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_WCHECK) --quick
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_QCHECK) --expect aio_qd8_f32_qc8w_gemm__neondot
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__ref
 
 -include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)
