@@ -24,6 +24,17 @@ $(BENCH_WGEMM): bench/bench_wgemm_kernel.c $(KERNEL_OBJS)
 bench-wgemm: $(BENCH_WGEMM)
 	$(BENCH_WGEMM) $(BENCH_ARGS)
 
+# make bench-qd8: the int8 x int8 GEMM (aio_qd8_gemm.h) next to the
+# weight-only int8 and fp32 kernels (BENCH_ARGS as above).
+BENCH_QD8 := $(BUILD)/bench/bench_qd8_gemm_kernel
+$(BENCH_QD8): bench/bench_qd8_gemm_kernel.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+.PHONY: bench-qd8
+bench-qd8: $(BENCH_QD8)
+	$(BENCH_QD8) $(BENCH_ARGS)
+
 # aarch64: Criterion is not available for arm64 here, so the same tester
 # (tests/unit/f32_gemm_tester.h) runs from a plain-C main.
 AARCH64_CC      ?= aarch64-linux-gnu-gcc

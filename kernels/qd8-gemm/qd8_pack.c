@@ -14,7 +14,7 @@ static size_t block_bytes(int64_t kp) { return 64 + (size_t)kp * BLOCK; }
 
 size_t aio_qc8w_pack_bytes(int64_t n, int64_t k)
 {
-    if (n < 0 || k < 0)
+    if (n < 0 || k < 0 || k > AIO_QD8_MAX_K) /* int32 sums could overflow */
         return 0;
     const int64_t nb = blocks(n);
     const size_t bytes = round64((size_t)nb * block_bytes(aio_qd8_row_bytes(k))) +
