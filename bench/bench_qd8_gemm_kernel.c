@@ -29,6 +29,7 @@ typedef struct call {
     aio_qd8_gemm_args *qg;
     aio_qd8_gemm_fn qfn;
     int a_offset;
+    aio_qd8_quantize_fn quantize;
     const float *a;
     int64_t m, n, k;
 } call;
@@ -40,7 +41,7 @@ static void run(const call *c)
     } else if (c->kind == 1) {
         c->wfn(c->wg, 0, c->m, 0, c->n);
     } else {
-        aio_qd8_quantize_rows(c->a, c->k, c->k, c->a_offset, (uint8_t *)c->qg->qa, c->qg->ldqa,
+        c->quantize(c->a, c->k, c->k, c->a_offset, (uint8_t *)c->qg->qa, c->qg->ldqa,
                               (float *)c->qg->a_scale, 0, c->m);
         c->qfn(c->qg, 0, c->m, 0, c->n);
     }
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
                                     .ldc = N, .s = bias, .s_stride_m = 0, .s_stride_n = 1,
                                     .alpha = 1, .beta = 1};
             const call cq = {.kind = 2, .qg = &qg, .qfn = var->fn, .a_offset = var->a_offset,
+                             .quantize = var->quantize,
                              .a = a, .m = M, .n = N, .k = K};
             report(var->name, M, K, N, (double)qbytes, time_call(&cq), tf32);
         }

@@ -168,7 +168,7 @@ void run_qd8(const aio_f32_gemm_args &g, const aio_packed_weight &pw) {
   std::vector<uint8_t> qa(size_t(g.m * ldq));
   std::vector<float> sa(size_t(g.m));
   auto quantize = [&](int64_t m0, int64_t m1) {
-    aio_qd8_quantize_rows(g.a, g.lda, g.k, k.a_offset, qa.data(), ldq, sa.data(), m0, m1);
+    k.quantize(g.a, g.lda, g.k, k.a_offset, qa.data(), ldq, sa.data(), m0, m1);
   };
   if (at::get_num_threads() > 1 && g.m * g.k >= (1 << 16) && !at::in_parallel_region() && parallel_is_safe())
     at::parallel_for(0, g.m, std::max<int64_t>(1, (1 << 15) / g.k), quantize);
@@ -187,7 +187,7 @@ bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
   if (!g_fc_weight_fmt || !g.b_trans || g.m > compressed_max_m(g_fc_weight_fmt)) return false;
   if (g_fc_weight_fmt == AIO_WFMT_QC8 && g.k > AIO_QD8_MAX_K) return false;  // int32 sums could overflow
   auto packed = weight_cache_get(b, g.b, g.n, g.k, g.ldb, g_fc_weight_fmt);
-  if (packed && g_fc_weight_fmt == AIO_WFMT_QC8 && g_kernels.qd8w.fn) {
+  if (packed && g_fc_weight_fmt == AIO_WFMT_QC8 && g_kernels.qd8w.fn && g_kernels.qd8w.quantize) {
     run_qd8(g, packed->pw);
     return true;
   }

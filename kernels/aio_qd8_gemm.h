@@ -43,6 +43,11 @@ static inline int64_t aio_qd8_row_bytes(int64_t k) { return (k + 15) / 16 * 16; 
  * quantize disjoint ranges at once. */
 void aio_qd8_quantize_rows(const float *a, int64_t lda, int64_t k, int a_offset, uint8_t *q,
                            int64_t ldq, float *scales, int64_t m0, int64_t m1);
+typedef void (*aio_qd8_quantize_fn)(const float *a, int64_t lda, int64_t k, int a_offset, uint8_t *q,
+                                    int64_t ldq, float *scales, int64_t m0, int64_t m1);
+/* x86 only: the same results, 16 floats a step (AVX-512 F/BW/VL). */
+void aio_qd8_quantize_rows__avx512(const float *a, int64_t lda, int64_t k, int a_offset, uint8_t *q,
+                                   int64_t ldq, float *scales, int64_t m0, int64_t m1);
 
 typedef struct aio_qd8_gemm_args {
     int64_t m;
@@ -68,6 +73,7 @@ typedef struct aio_qd8_gemm_variant {
     unsigned isa_required; /* enum aio_isa_flag bits; 0 = portable */
     int64_t mr, nr;        /* micro-tile: rows of A, columns of W */
     int a_offset;          /* 0: qa stored as int8; 128: as uint8 qa + 128 */
+    aio_qd8_quantize_fn quantize; /* an aio_qd8_quantize_rows the same ISA runs */
 } aio_qd8_gemm_variant;
 
 extern const aio_qd8_gemm_variant aio_qd8_f32_qc8w_gemm_variants[];
@@ -97,6 +103,7 @@ typedef struct aio_qd8_gemm_config {
     const char *name;
     int64_t mr, nr;
     int a_offset;
+    aio_qd8_quantize_fn quantize;
     unsigned isa_required; /* 0: the portable reference was picked */
 } aio_qd8_gemm_config;
 

@@ -30,6 +30,7 @@ static void pick_qd8(aio_qd8_gemm_config *slot, unsigned isa)
     slot->mr = best->mr;
     slot->nr = best->nr;
     slot->a_offset = best->a_offset;
+    slot->quantize = best->quantize;
     slot->isa_required = best->isa_required;
 }
 

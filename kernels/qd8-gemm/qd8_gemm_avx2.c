@@ -25,11 +25,13 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     const int8_t *wp = aio_qc8_block(w, blk) + 64;
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i acc[MR][2];
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_si256();
     for (size_t q = 0; q < groups; q++) {
         const __m256i w0 = _mm256_load_si256((const __m256i *)(wp + 64 * q));
         const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 64 * q + 32));
+        #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
             int32_t x;
             memcpy(&x, qa + i * ldqa + 4 * q, 4);
@@ -42,6 +44,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     }
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
         int32_t t[16];
         _mm256_storeu_si256((__m256i *)t, acc[i][0]);

@@ -24,10 +24,13 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qd8_gemm_args *g, int
     const uint8_t *qa = g->qa + i0 * g->ldqa;
     const size_t ldqa = (size_t)g->ldqa;
     const int8_t *wb[NB];
+    #pragma GCC unroll 8
     for (int b = 0; b < nb; b++)
         wb[b] = aio_qc8_block(w, blk + b);
     __m512i acc[MR][NB];
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; i++)
+        #pragma GCC unroll 8
         for (int b = 0; b < nb; b++)
             acc[i][b] = _mm512_setzero_si512();
     const int8_t *w0 = wb[0] + 64, *w1 = wb[nb - 1] + 64;
@@ -36,10 +39,12 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qd8_gemm_args *g, int
         wv[0] = _mm512_load_si512((const void *)(w0 + 64 * q));
         if (nb > 1)
             wv[1] = _mm512_load_si512((const void *)(w1 + 64 * q));
+        #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
             int32_t x;
             memcpy(&x, qa + i * ldqa + 4 * q, 4);
             const __m512i av = _mm512_set1_epi32(x);
+            #pragma GCC unroll 8
             for (int b = 0; b < nb; b++)
                 acc[i][b] = _mm512_dpbusd_epi32(acc[i][b], av, wv[b]);
         }
@@ -47,12 +52,14 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qd8_gemm_args *g, int
     /* Epilogue: C = (dot - 128*rowsum) * sw * (alpha*sa) + beta*S. */
     const int use_s = g->s != NULL && g->beta != 0.0f;
     const __m512 beta = _mm512_set1_ps(g->beta);
+    #pragma GCC unroll 8
     for (int b = 0; b < nb; b++) {
         const int64_t jb = (blk + b) * AIO_QC8_BLOCK;
         const int64_t lo = n0 > jb ? n0 - jb : 0, hi = n1 - jb < 16 ? n1 - jb : 16;
         const __mmask16 km = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
         const __m512i corr = _mm512_slli_epi32(_mm512_load_si512((const void *)wb[b]), 7);
         const __m512 sw = _mm512_loadu_ps(w->scales + jb); /* padded to whole blocks */
+        #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
             const int64_t row = i0 + i;
             const __m512 d = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[i][b], corr));

@@ -23,19 +23,25 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     const size_t ldqa = (size_t)g->ldqa;
     const int8_t *wp = aio_qc8_block(w, blk) + 64;
     int32x4_t acc[MR][4];
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; i++)
+        #pragma GCC unroll 8
         for (int c = 0; c < 4; c++)
             acc[i][c] = vdupq_n_s32(0);
     for (size_t p = 0; p < kp; p += 16, wp += 256) {
         int8x16_t a[MR];
+        #pragma GCC unroll 8
         for (int i = 0; i < mr; i++)
             a[i] = vld1q_s8(qa + i * ldqa + p);
 #define GROUP(L)                                                            \
         do {                                                                \
             int8x16_t wv[4];                                                \
+            _Pragma("GCC unroll 8")                                         \
             for (int c = 0; c < 4; c++)                                     \
                 wv[c] = vld1q_s8(wp + 64 * (L) + 16 * c);                  \
+            _Pragma("GCC unroll 8")                                         \
             for (int i = 0; i < mr; i++)                                    \
+                _Pragma("GCC unroll 8")                                     \
                 for (int c = 0; c < 4; c++)                                 \
                     acc[i][c] = vdotq_laneq_s32(acc[i][c], wv[c], a[i], L); \
         } while (0)
@@ -47,8 +53,10 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     }
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;
+    #pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
         int32_t t[16];
+        #pragma GCC unroll 8
         for (int c = 0; c < 4; c++)
             vst1q_s32(t + 4 * c, acc[i][c]);
         aio_qd8_store_scalar(g, i0 + i, jb, j0, j1, t, NULL);

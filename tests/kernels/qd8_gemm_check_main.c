@@ -19,7 +19,7 @@ static int check_case(const qd8_case *tc, void *p)
 {
     check_ctx *ctx = p;
     char msg[512];
-    if (qd8_test(ctx->v->fn, ctx->v->a_offset, tc, msg, sizeof msg)) {
+    if (qd8_test(ctx->v->fn, ctx->v->quantize, ctx->v->a_offset, tc, msg, sizeof msg)) {
         if (ctx->failed < 10)
             printf("FAIL %s: %s\n", ctx->v->name, msg);
         ctx->failed++;

@@ -117,7 +117,8 @@ static inline int qd8_check_quant(const float *a, int64_t lda, int64_t m, int64_
 }
 
 /* Returns 0 on pass; on failure 1 with the first mismatch in msg. */
-static inline int qd8_test(aio_qd8_gemm_fn fn, int a_offset, const qd8_case *tc, char *msg, size_t len)
+static inline int qd8_test(aio_qd8_gemm_fn fn, aio_qd8_quantize_fn quantize, int a_offset, const qd8_case *tc,
+                           char *msg, size_t len)
 {
     const int64_t M = tc->m, N = tc->n, K = tc->k, pad = tc->pad;
     const int64_t lda = K + pad, ldw = K + pad, ldc = N + pad, lds = N + pad;
@@ -172,8 +173,8 @@ static inline int qd8_test(aio_qd8_gemm_fn fn, int a_offset, const qd8_case *tc,
     if (qd8_check_pack(&pw, w, ldw, what, msg, len))
         goto out;
     memset(qa, 0xa5, (size_t)(M * ldq + 1));
-    aio_qd8_quantize_rows(a, lda, K, a_offset, qa, ldq, sa, M / 3, M);
-    aio_qd8_quantize_rows(a, lda, K, a_offset, qa, ldq, sa, 0, M / 3);
+    quantize(a, lda, K, a_offset, qa, ldq, sa, M / 3, M);
+    quantize(a, lda, K, a_offset, qa, ldq, sa, 0, M / 3);
     if (qd8_check_quant(a, lda, M, K, a_offset, qa, ldq, sa, what, msg, len))
         goto out;
 

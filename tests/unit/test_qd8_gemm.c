@@ -17,7 +17,7 @@ static int check_case(const qd8_case *tc, void *p)
     sweep_ctx *ctx = p;
     char msg[512];
     ctx->cases++;
-    if (qd8_test(ctx->v->fn, ctx->v->a_offset, tc, msg, sizeof msg)) {
+    if (qd8_test(ctx->v->fn, ctx->v->quantize, ctx->v->a_offset, tc, msg, sizeof msg)) {
         cr_log_error("%s: %s", ctx->v->name, msg);
         ctx->failures++;
     }
@@ -81,6 +81,43 @@ Test(qd8_gemm, quantize_edge_rows)
     }
 }
 
+/* Every variant's quantizer gives the portable one's bytes and scales. */
+Test(qd8_gemm, quantizers_agree)
+{
+    static const int64_t ks[] = {1, 15, 16, 17, 100, 1000};
+    enum { M = 8 };
+    const unsigned isa = aio_isa_detect();
+    unsigned st = 99;
+    for (size_t x = 0; x < sizeof ks / sizeof ks[0]; x++) {
+        const int64_t K = ks[x], ldq = aio_qd8_row_bytes(K) + 16;
+        float *a = malloc(sizeof(float) * (size_t)(M * K));
+        uint8_t *q0 = malloc((size_t)(M * ldq)), *q1 = malloc((size_t)(M * ldq));
+        float s0[M], s1[M];
+        static const float mags[M] = {1.0f, 0.0f, 1e-3f, 1e30f, 0x1p-126f, 0x1p-140f, 1.0f, 1.0f};
+        for (int i = 0; i < M; i++)
+            for (int64_t p = 0; p < K; p++)
+                a[i * K + p] = mags[i] * gemm_test_rand(&st);
+        a[6 * K + K / 2] = NAN;
+        a[7 * K + K - 1] = INFINITY;
+        for (size_t v = 0; v < aio_qd8_f32_qc8w_gemm_variant_count; v++) {
+            const aio_qd8_gemm_variant *var = &aio_qd8_f32_qc8w_gemm_variants[v];
+            if ((var->isa_required & isa) != var->isa_required)
+                continue;
+            memset(q0, 1, (size_t)(M * ldq));
+            memset(q1, 1, (size_t)(M * ldq));
+            aio_qd8_quantize_rows(a, K, K, var->a_offset, q0, ldq, s0, 0, M);
+            var->quantize(a, K, K, var->a_offset, q1, ldq, s1, 0, M);
+            cr_expect(memcmp(q0, q1, (size_t)(M * ldq)) == 0, "%s K=%lld: bytes differ", var->name, (long long)K);
+            for (int i = 0; i < M; i++)
+                cr_expect(s0[i] == s1[i] || (isnan(s0[i]) && isnan(s1[i])), "%s K=%lld row %d: scale %g vs %g",
+                          var->name, (long long)K, i, (double)s1[i], (double)s0[i]);
+        }
+        free(a);
+        free(q0);
+        free(q1);
+    }
+}
+
 /* A NaN activation row gives a NaN output row, the others stay exact. */
 Test(qd8_gemm, nan_row_propagates)
 {
@@ -100,7 +137,7 @@ Test(qd8_gemm, nan_row_propagates)
             continue;
         uint8_t q[M * 48];
         float sa[M];
-        aio_qd8_quantize_rows(a, K, K, var->a_offset, q, 48, sa, 0, M);
+        var->quantize(a, K, K, var->a_offset, q, 48, sa, 0, M);
         const aio_qd8_gemm_args g = {.m = M, .qa = q, .ldqa = 48, .a_scale = sa, .w = &pw, .c = c,
                                      .ldc = N, .alpha = 1.0f};
         var->fn(&g, 0, M, 0, N);
@@ -159,12 +196,12 @@ Test(qd8_gemm, tester_catches_bugs)
 {
     char msg[512];
     const qd8_case tc = {13, 33, 61, QD8_S_ROW, 1.0f, 1.0f, 0, 2, 3, 7};
-    cr_expect_eq(qd8_test(aio_qd8_f32_qc8w_gemm__ref, 0, &tc, msg, sizeof msg), 0, "%s", msg);
-    cr_expect_eq(qd8_test(off_by_one_kernel, 0, &tc, msg, sizeof msg), 1);
-    cr_expect_eq(qd8_test(skip_edge_kernel, 0, &tc, msg, sizeof msg), 1);
-    cr_expect_eq(qd8_test(short_k_kernel, 0, &tc, msg, sizeof msg), 1);
+    cr_expect_eq(qd8_test(aio_qd8_f32_qc8w_gemm__ref, aio_qd8_quantize_rows, 0, &tc, msg, sizeof msg), 0, "%s", msg);
+    cr_expect_eq(qd8_test(off_by_one_kernel, aio_qd8_quantize_rows, 0, &tc, msg, sizeof msg), 1);
+    cr_expect_eq(qd8_test(skip_edge_kernel, aio_qd8_quantize_rows, 0, &tc, msg, sizeof msg), 1);
+    cr_expect_eq(qd8_test(short_k_kernel, aio_qd8_quantize_rows, 0, &tc, msg, sizeof msg), 1);
     /* Offset 128 rows read as int8 by the reference: wrong. */
-    cr_expect_eq(qd8_test(aio_qd8_f32_qc8w_gemm__ref, 128, &tc, msg, sizeof msg), 1);
+    cr_expect_eq(qd8_test(aio_qd8_f32_qc8w_gemm__ref, aio_qd8_quantize_rows, 128, &tc, msg, sizeof msg), 1);
 }
 
 Test(qd8_gemm, variant_list_and_slot)
