@@ -154,11 +154,12 @@ const aio_wgemm_config *wgemm_slot(int fmt) {
 // From M ~ 256 on, the weight-only kernels expand tiles back to fp32 and
 // measured slower than the fp32 kernel on the original weight (which is
 // still there): those calls use fp32, faster and exact (docs/never-slower.md).
-// The int8 x int8 kernels (AIO_WFMT_QC8) multiply on the dot instructions
-// and measured faster than fp32 at every M tried (1..1024): no limit.
+// The int8 x int8 kernels (AIO_WFMT_QC8) multiply on the dot instructions;
+// each variant carries the M up to which it measured faster than fp32
+// (AVX-512 VNNI: every M tried, up to 1024; AVX2: 128).
 constexpr int64_t kCompressedMaxM = 128;
 
-int64_t compressed_max_m(int fmt) { return fmt == AIO_WFMT_QC8 ? INT64_MAX : kCompressedMaxM; }
+int64_t compressed_max_m(int fmt) { return fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.max_m : kCompressedMaxM; }
 
 // int8 x int8: A is quantized per row once per call (rows in parallel when
 // there are many), and every tile shares the quantized rows.

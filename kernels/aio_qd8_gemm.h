@@ -74,6 +74,8 @@ typedef struct aio_qd8_gemm_variant {
     int64_t mr, nr;        /* micro-tile: rows of A, columns of W */
     int a_offset;          /* 0: qa stored as int8; 128: as uint8 qa + 128 */
     aio_qd8_quantize_fn quantize; /* an aio_qd8_quantize_rows the same ISA runs */
+    int64_t max_m;         /* policy: above this many rows the fp32 GEMM on the
+                              original weight measured faster (INT64_MAX: never) */
 } aio_qd8_gemm_variant;
 
 extern const aio_qd8_gemm_variant aio_qd8_f32_qc8w_gemm_variants[];
@@ -104,6 +106,7 @@ typedef struct aio_qd8_gemm_config {
     int64_t mr, nr;
     int a_offset;
     aio_qd8_quantize_fn quantize;
+    int64_t max_m;
     unsigned isa_required; /* 0: the portable reference was picked */
 } aio_qd8_gemm_config;
 

@@ -31,6 +31,7 @@ static void pick_qd8(aio_qd8_gemm_config *slot, unsigned isa)
     slot->nr = best->nr;
     slot->a_offset = best->a_offset;
     slot->quantize = best->quantize;
+    slot->max_m = best->max_m;
     slot->isa_required = best->isa_required;
 }
 

@@ -156,6 +156,8 @@ print(json.dumps({}))
 
 # INT8 runs int8 x int8 (activations quantized per token, aio_qd8_gemm.h)
 # where the CPU has a SIMD dot variant, weight-only int8 on the reference.
+# Above M = 128 only the VNNI variant keeps int8 (measured faster than fp32
+# there); the others defer to fp32 (exact).
 @pytest.mark.parametrize("cap,kernel", [("native", "aio_qd8_f32_qc8w_gemm__"), ("avx2", "aio_qd8_f32_qc8w_gemm__avx2"),
                                         ("reference", "aio_i8w_gemm__ref")])
 def test_int8_linear_stack_accuracy(cap, kernel):
@@ -170,17 +172,19 @@ with torch.no_grad():
         y = stack(x)
         ref = stack.double()(x.double()); stack.float()
         out[name] = {"cos": cos(y, ref), "rel": rel(y, ref)}
-    # One Linear at M = 300 (> 128, where weight-only int8 defers to fp32).
+    # One Linear at M = 300 (> 128).
     lin = nn.Linear(256, 64); x = torch.randn(300, 256)
     lin(x)
     out["m300"] = {"cos": cos(lin(x), ref_of(lin, x)), "rel": rel(lin(x), ref_of(lin, x))}
 print(json.dumps(out))
 """
     res, p = run_py_json(code, env={"AIO_QUANTIZE_INT8_FILTER": ".*", "AIO_MAX_ISA": cap, "AIO_DEBUG_MODE": "3"})
-    assert kernel in p.stderr, p.stderr[-2000:]
+    line = next(l for l in p.stderr.splitlines() if "FullyConnected: weights as" in l)
+    assert kernel in line, line
+    big_m_int8 = "avx512vnni" in line
     for name, r in res.items():
         assert r["cos"] > 0.99 and r["rel"] < 3e-2, (name, res)
-        if kernel.startswith("aio_qd8") or name not in ("prefill", "m300"):
+        if big_m_int8 or name not in ("prefill", "m300"):
             assert r["rel"] > 1e-5, (name, res)  # int8 really ran
         else:
-            assert r["rel"] < 1e-5, (name, res)  # weight-only int8 keeps fp32 above M = 128
+            assert r["rel"] < 1e-5, (name, res)  # fp32 above M = 128

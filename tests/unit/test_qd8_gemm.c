@@ -225,6 +225,8 @@ Test(qd8_gemm, variant_list_and_slot)
     aio_kernels_init(&k, AIO_ISA_X86_AVX2 | AIO_ISA_X86_AVX512 | AIO_ISA_X86_AVX512_VNNI);
     cr_expect_str_eq(k.qd8w.name, "aio_qd8_f32_qc8w_gemm__avx512vnni");
     cr_expect_eq(k.qd8w.a_offset, 128);
+    cr_expect_eq(k.qd8w.max_m, INT64_MAX);
+    cr_expect_eq(k.qd8w.quantize, aio_qd8_quantize_rows__avx512);
     cr_expect_str_eq(k.i8w.name, "aio_i8w_gemm__avx512"); /* weight-only slot unchanged */
 #endif
 }
