@@ -89,6 +89,8 @@ void aio_qd8_f32_qc8w_gemm__avx2(const aio_qd8_gemm_args *, int64_t, int64_t, in
 void aio_qd8_f32_qc8w_gemm__avx512vnni(const aio_qd8_gemm_args *, int64_t, int64_t, int64_t, int64_t);
 /* aarch64 only: NEON + dotprod (sdot). */
 void aio_qd8_f32_qc8w_gemm__neondot(const aio_qd8_gemm_args *, int64_t, int64_t, int64_t, int64_t);
+/* aarch64 only: NEON + i8mm (smmla, 2x2 int32 tiles of 8-deep products). */
+void aio_qd8_f32_qc8w_gemm__neoni8mm(const aio_qd8_gemm_args *, int64_t, int64_t, int64_t, int64_t);
 
 /* Packs rows [n0, n1) of W as AIO_WFMT_QC8 (aio_wpack_rows forwards here). */
 int aio_qc8w_pack_rows(const float *w, int64_t ldw, int64_t n, int64_t k, void *dst,

@@ -73,6 +73,7 @@ test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK) $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_WCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_WCHECK) --quick
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_QCHECK) --expect aio_qd8_f32_qc8w_gemm__neondot
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__neoni8mm
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__ref
 
 -include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)
