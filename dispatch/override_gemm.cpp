@@ -11,6 +11,7 @@
 #include <ATen/ExpandUtils.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "dispatch_common.h"
 #include "gemm_lowp.h"
@@ -151,16 +152,47 @@ const aio_wgemm_config *wgemm_slot(int fmt) {
 }
 
 // Compressed weights pay where reading the weight dominates, at small M.
-// From M ~ 256 on, the kernels expand tiles back to fp32 and measured slower
-// than the fp32 kernel on the original weight (which is still there): those
-// calls use fp32, faster and exact (docs/never-slower.md).
+// From M ~ 256 on, the weight-only kernels expand tiles back to fp32 and
+// measured slower than the fp32 kernel on the original weight (which is
+// still there): those calls use fp32, faster and exact (docs/never-slower.md).
+// The int8 x int8 kernels (AIO_WFMT_QC8) multiply on the dot instructions;
+// each variant carries the M up to which it measured faster than fp32
+// (AVX-512 VNNI: every M tried, up to 1024; AVX2: 128).
 constexpr int64_t kCompressedMaxM = 128;
+
+int64_t compressed_max_m(int fmt) { return fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.max_m : kCompressedMaxM; }
+
+// int8 x int8: A is quantized per row once per call (rows in parallel when
+// there are many), and every tile shares the quantized rows.
+void run_qd8(const aio_f32_gemm_args &g, const aio_packed_weight &pw) {
+  const aio_qd8_gemm_config &k = g_kernels.qd8w;
+  const int64_t ldq = aio_qd8_row_bytes(g.k);
+  std::vector<uint8_t> qa(size_t(g.m * ldq));
+  std::vector<float> sa(size_t(g.m));
+  auto quantize = [&](int64_t m0, int64_t m1) {
+    k.quantize(g.a, g.lda, g.k, k.a_offset, qa.data(), ldq, sa.data(), m0, m1);
+  };
+  if (at::get_num_threads() > 1 && g.m * g.k >= (1 << 16) && !at::in_parallel_region() && parallel_is_safe())
+    at::parallel_for(0, g.m, std::max<int64_t>(1, (1 << 15) / g.k), quantize);
+  else
+    quantize(0, g.m);
+  aio_qd8_gemm_args q{g.m, qa.data(), ldq, sa.data(), &pw, g.c, g.ldc, g.s, g.s_stride_m, g.s_stride_n,
+                      g.alpha, g.beta};
+  parallel_tiles(g.m, g.n, g.k, k.mr, k.nr, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    k.fn(&q, m0, m1, n0, n1);
+  });
+}
 
 // Implicit modes: the weight operand in its cached compressed form, when
 // the filters ask for one and the cache has it (from the second use on).
 bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
-  if (!g_fc_weight_fmt || !g.b_trans || g.m > kCompressedMaxM) return false;
+  if (!g_fc_weight_fmt || !g.b_trans || g.m > compressed_max_m(g_fc_weight_fmt)) return false;
+  if (g_fc_weight_fmt == AIO_WFMT_QC8 && g.k > AIO_QD8_MAX_K) return false;  // int32 sums could overflow
   auto packed = weight_cache_get(b, g.b, g.n, g.k, g.ldb, g_fc_weight_fmt);
+  if (packed && g_fc_weight_fmt == AIO_WFMT_QC8 && g_kernels.qd8w.fn && g_kernels.qd8w.quantize) {
+    run_qd8(g, packed->pw);
+    return true;
+  }
   const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
   if (!packed || !k || !k->fn) return false;
   aio_wgemm_args w{g.m, g.a, g.lda, &packed->pw, g.c, g.ldc, g.s, g.s_stride_m, g.s_stride_n, g.alpha, g.beta};
@@ -271,8 +303,10 @@ at::Tensor &aio_mm_out(const at::Tensor &a, const at::Tensor &b, at::Tensor &out
 
 int register_gemm_overrides(torch::Library &lib) {
   const aio_config *cfg = g_host->config;
+  // INT8: int8 x int8 on the dot instructions (VNNI, AVX2, sdot) where the
+  // CPU has a SIMD variant; weight-only int8 otherwise.
   if (g_host->filter_match(&cfg->quantize_int8, "FullyConnected"))
-    g_fc_weight_fmt = AIO_WFMT_I8;
+    g_fc_weight_fmt = g_kernels.qd8w.isa_required ? AIO_WFMT_QC8 : AIO_WFMT_I8;
   else if (g_host->filter_match(&cfg->implicit_fp16, "FullyConnected"))
     g_fc_weight_fmt = AIO_WFMT_F16;
   else if (g_host->filter_match(&cfg->implicit_bf16, "FullyConnected"))
@@ -280,9 +314,13 @@ int register_gemm_overrides(torch::Library &lib) {
   if (g_fc_weight_fmt) {
     weight_cache_init(size_t(cfg->weight_cache_mb) << 20);
     const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
+    const char *kname = g_fc_weight_fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.name : k && k->name ? k->name : "?";
     g_host->log(AIO_LOG_DEBUG, "FullyConnected: weights as %s (%s), cache budget %d MB",
-                g_fc_weight_fmt == AIO_WFMT_I8 ? "int8" : g_fc_weight_fmt == AIO_WFMT_F16 ? "fp16" : "bf16",
-                k && k->name ? k->name : "?", cfg->weight_cache_mb);
+                g_fc_weight_fmt == AIO_WFMT_I8    ? "int8"
+                : g_fc_weight_fmt == AIO_WFMT_QC8 ? "int8 x int8"
+                : g_fc_weight_fmt == AIO_WFMT_F16 ? "fp16"
+                                                  : "bf16",
+                kname, cfg->weight_cache_mb);
   }
   g_op_addmm = g_host->prof_register_op("aten::addmm");
   g_op_addmm_out = g_host->prof_register_op("aten::addmm.out");

@@ -9,6 +9,7 @@
 #include "aio_isa.h"
 #include "aio_norm.h"
 #include "aio_rope.h"
+#include "aio_qd8_gemm.h"
 #include "aio_wgemm.h"
 #include "aio_act.h"
 #include "aio_softmax.h"
@@ -31,6 +32,8 @@ typedef struct aio_kernels {
     aio_bf16_gemm_config bf16_gemm;
     /* fp32 scaled dot-product attention (aio_attention.h). */
     aio_f32_sdpa_config f32_sdpa;
+    /* int8 x int8 GEMM, activations quantized per row (aio_qd8_gemm.h). */
+    aio_qd8_gemm_config qd8w;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

@@ -10,6 +10,14 @@
  *                  scale[n] = max|W[n,:]| / 127, q = rint(W / scale) in
  *                  [-127, 127]; dequant(W)[n][k] = scale[n] * q[n][k].
  *                  Weight-only: kernels compute in fp32.
+ *   AIO_WFMT_QC8   the same int8 values and scales, laid out for the
+ *                  int8 x int8 dot kernels of aio_qd8_gemm.h (activations
+ *                  quantized per row), not for the kernels below: blocks
+ *                  of 16 output channels, each 64 bytes of int32 row sums
+ *                  sum_p q[j][p], then kp/4 groups of 64 bytes holding
+ *                  q[j][4g..4g+3] for the block's 16 j in order; kp = K
+ *                  rounded up to 16; N padded to a multiple of 16 with
+ *                  zero channels (scale 0). Scales follow the blocks.
  * Kernels always accumulate in fp32; the only error beyond packing is that
  * of fp32 summation.
  *
@@ -29,14 +37,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum aio_wfmt { AIO_WFMT_F16 = 1, AIO_WFMT_BF16 = 2, AIO_WFMT_I8 = 3 };
+enum aio_wfmt { AIO_WFMT_F16 = 1, AIO_WFMT_BF16 = 2, AIO_WFMT_I8 = 3, AIO_WFMT_QC8 = 4 };
 
 typedef struct aio_packed_weight {
     int fmt;         /* enum aio_wfmt */
     int64_t n, k;    /* W is n x k */
-    int64_t kp;      /* elements between packed rows (k rounded up to 64) */
+    int64_t kp;      /* elements between packed rows (k rounded up to 64;
+                        QC8: to 16, see above) */
     void *data;      /* uint16_t (f16/bf16) or int8_t, n * kp elements */
-    float *scales;   /* I8: n per-row scales; NULL otherwise */
+    float *scales;   /* I8, QC8: per-row scales (QC8: n rounded up to 16,
+                        zero past n); NULL otherwise */
     size_t bytes;    /* aio_wpack_bytes(fmt, n, k) */
 } aio_packed_weight;
 

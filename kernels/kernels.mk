@@ -24,6 +24,17 @@ $(BENCH_WGEMM): bench/bench_wgemm_kernel.c $(KERNEL_OBJS)
 bench-wgemm: $(BENCH_WGEMM)
 	$(BENCH_WGEMM) $(BENCH_ARGS)
 
+# make bench-qd8: the int8 x int8 GEMM (aio_qd8_gemm.h) next to the
+# weight-only int8 and fp32 kernels (BENCH_ARGS as above).
+BENCH_QD8 := $(BUILD)/bench/bench_qd8_gemm_kernel
+$(BENCH_QD8): bench/bench_qd8_gemm_kernel.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+.PHONY: bench-qd8
+bench-qd8: $(BENCH_QD8)
+	$(BENCH_QD8) $(BENCH_ARGS)
+
 # aarch64: Criterion is not available for arm64 here, so the same tester
 # (tests/unit/f32_gemm_tester.h) runs from a plain-C main.
 AARCH64_CC      ?= aarch64-linux-gnu-gcc
@@ -54,16 +65,26 @@ $(AARCH64_ACHECK): tests/kernels/act_check_main.c $(AARCH64_OBJS)
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
 
+# int8 x int8 GEMM (qd8-gemm/): dotprod on neoverse-n1, i8mm on max, the
+# reference on cortex-a53 (neither).
+AARCH64_QCHECK  := $(BUILD)/aarch64/qd8_gemm_check
+$(AARCH64_QCHECK): tests/kernels/qd8_gemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
 # neoverse-n1: NEON + dotprod + fp16, no SVE: the full sweep. max: every
 # feature qemu has (SVE, i8mm, bf16): detection and slot choice must follow,
 # while the kernels run the same NEON code, so the quicker sweep suffices.
 # The weight-compressed GEMM checker follows the same split.
-test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK) $(AARCH64_ACHECK)
+test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK) $(AARCH64_ACHECK) $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_CHECK) --expect-isa "neon dotprod fp16"
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_CHECK) --quick --expect-isa "neon dotprod fp16 i8mm bf16 sve"
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_WCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_WCHECK) --quick
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_ACHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_QCHECK) --expect aio_qd8_f32_qc8w_gemm__neondot
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__neoni8mm
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__ref
 
 -include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)
 

@@ -5,18 +5,6 @@
 
 #include <string.h>
 
-static void pick_wgemm(aio_wgemm_config *slot, const aio_wgemm_variant *list, size_t count,
-                       unsigned isa)
-{
-    const aio_wgemm_variant *best = &list[0]; /* the reference */
-    for (size_t i = 1; i < count; i++)
-        if ((list[i].isa_required & isa) == list[i].isa_required)
-            best = &list[i];
-    slot->fn = best->fn;
-    slot->name = best->name;
-    slot->nr = best->nr;
-}
-
 /* Index of the last variant in a list whose ISA the CPU has (0: the reference). */
 #define AIO_PICK(list, count, isa)                                                   \
     ({                                                                               \
@@ -25,6 +13,15 @@ static void pick_wgemm(aio_wgemm_config *slot, const aio_wgemm_variant *list, si
             if (((list)[i_].isa_required & (isa)) == (list)[i_].isa_required) best_ = i_; \
         best_;                                                                       \
     })
+
+static void pick_wgemm(aio_wgemm_config *slot, const aio_wgemm_variant *list, size_t count,
+                       unsigned isa)
+{
+    const aio_wgemm_variant *best = &list[AIO_PICK(list, count, isa)];
+    slot->fn = best->fn;
+    slot->name = best->name;
+    slot->nr = best->nr;
+}
 
 static void pick_rows(aio_kernels *k, unsigned isa)
 {
@@ -62,17 +59,26 @@ static void pick_act(aio_kernels *k, unsigned isa)
     }
 }
 
+static void pick_qd8(aio_qd8_gemm_config *slot, unsigned isa)
+{
+    const aio_qd8_gemm_variant *best =
+        &aio_qd8_f32_qc8w_gemm_variants[AIO_PICK(aio_qd8_f32_qc8w_gemm_variants, aio_qd8_f32_qc8w_gemm_variant_count, isa)];
+    slot->fn = best->fn;
+    slot->name = best->name;
+    slot->mr = best->mr;
+    slot->nr = best->nr;
+    slot->a_offset = best->a_offset;
+    slot->quantize = best->quantize;
+    slot->max_m = best->max_m;
+    slot->isa_required = best->isa_required;
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
     k->isa = isa;
 
-    const aio_f32_gemm_variant *best = &aio_f32_gemm_variants[0]; /* the reference */
-    for (size_t i = 1; i < aio_f32_gemm_variant_count; i++) {
-        const aio_f32_gemm_variant *v = &aio_f32_gemm_variants[i];
-        if ((v->isa_required & isa) == v->isa_required)
-            best = v;
-    }
+    const aio_f32_gemm_variant *best = &aio_f32_gemm_variants[AIO_PICK(aio_f32_gemm_variants, aio_f32_gemm_variant_count, isa)];
     k->f32_gemm.fn = best->fn;
     k->f32_gemm.name = best->name;
     k->f32_gemm.mr = best->mr;
@@ -84,20 +90,15 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     pick_rows(k, isa);
     pick_act(k, isa);
 
-    const aio_bf16_gemm_variant *bf = &aio_bf16_gemm_variants[0]; /* the reference */
-    for (size_t i = 1; i < aio_bf16_gemm_variant_count; i++)
-        if ((aio_bf16_gemm_variants[i].isa_required & isa) == aio_bf16_gemm_variants[i].isa_required)
-            bf = &aio_bf16_gemm_variants[i];
+    const aio_bf16_gemm_variant *bf = &aio_bf16_gemm_variants[AIO_PICK(aio_bf16_gemm_variants, aio_bf16_gemm_variant_count, isa)];
     k->bf16_gemm.fn = bf->fn;
     k->bf16_gemm.name = bf->name;
     k->bf16_gemm.mr = bf->mr;
     k->bf16_gemm.nr = bf->nr;
     k->bf16_gemm.native = bf->native;
 
-    const aio_f32_sdpa_variant *sdpa = &aio_f32_sdpa_variants[0]; /* the reference */
-    for (size_t i = 1; i < aio_f32_sdpa_variant_count; i++)
-        if ((aio_f32_sdpa_variants[i].isa_required & isa) == aio_f32_sdpa_variants[i].isa_required)
-            sdpa = &aio_f32_sdpa_variants[i];
+    const aio_f32_sdpa_variant *sdpa = &aio_f32_sdpa_variants[AIO_PICK(aio_f32_sdpa_variants, aio_f32_sdpa_variant_count, isa)];
     k->f32_sdpa.fn = sdpa->fn;
     k->f32_sdpa.name = sdpa->name;
+    pick_qd8(&k->qd8w, isa);
 }

@@ -3,6 +3,7 @@
  * the FPU's rounding mode except for the f16 subnormal step, which uses
  * the default mode). */
 #include "aio_wgemm.h"
+#include "aio_qd8_gemm.h" /* AIO_WFMT_QC8 is packed there */
 
 #include <math.h>
 #include <string.h>
@@ -79,6 +80,8 @@ static size_t elem_size(int fmt)
 
 size_t aio_wpack_bytes(int fmt, int64_t n, int64_t k)
 {
+    if (fmt == AIO_WFMT_QC8)
+        return aio_qc8w_pack_bytes(n, k);
     const size_t es = elem_size(fmt);
     if (es == 0 || n < 0 || k < 0)
         return 0;
@@ -91,6 +94,8 @@ size_t aio_wpack_bytes(int fmt, int64_t n, int64_t k)
 int aio_wpack_rows(int fmt, const float *w, int64_t ldw, int64_t n, int64_t k, void *dst,
                    aio_packed_weight *pw, int64_t n0, int64_t n1)
 {
+    if (fmt == AIO_WFMT_QC8)
+        return aio_qc8w_pack_rows(w, ldw, n, k, dst, pw, n0, n1);
     const size_t es = elem_size(fmt);
     if (es == 0 || n < 0 || k < 0 || !dst || !pw || n0 < 0 || n1 > n || ldw < k)
         return -1;
@@ -147,6 +152,7 @@ float aio_wpack_get(const aio_packed_weight *pw, int64_t j, int64_t p)
     case AIO_WFMT_F16: return aio_f16_to_f32(((const uint16_t *)pw->data)[j * pw->kp + p]);
     case AIO_WFMT_BF16: return aio_bf16_to_f32(((const uint16_t *)pw->data)[j * pw->kp + p]);
     case AIO_WFMT_I8: return pw->scales[j] * (float)((const int8_t *)pw->data)[j * pw->kp + p];
+    case AIO_WFMT_QC8: return pw->scales[j] * (float)aio_qc8w_get_q(pw, j, p);
     default: return NAN;
     }
 }

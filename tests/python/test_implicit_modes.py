@@ -152,3 +152,39 @@ print(json.dumps({}))
     assert 3 * 256 * 512 <= gauge["peak"] <= 3 * (256 * 512 + 4096), gauge
     assert gauge["last"] == gauge["peak"]
     assert "weight_cache_bytes" in p.stderr
+
+
+# INT8 runs int8 x int8 (activations quantized per token, aio_qd8_gemm.h)
+# where the CPU has a SIMD dot variant, weight-only int8 on the reference.
+# Above M = 128 only the VNNI variant keeps int8 (measured faster than fp32
+# there); the others defer to fp32 (exact).
+@pytest.mark.parametrize("cap,kernel", [("native", "aio_qd8_f32_qc8w_gemm__"), ("avx2", "aio_qd8_f32_qc8w_gemm__avx2"),
+                                        ("reference", "aio_i8w_gemm__ref")])
+def test_int8_linear_stack_accuracy(cap, kernel):
+    code = PRELUDE + """
+torch.set_num_threads(2)
+stack = nn.Sequential(nn.Linear(256, 512), nn.GELU(), nn.Linear(512, 512), nn.GELU(), nn.Linear(512, 128))
+out = {}
+with torch.no_grad():
+    for name, x in [("decode", torch.randn(1, 256)), ("tokens", torch.randn(3, 7, 256)),
+                    ("prefill", torch.randn(300, 256)), ("outlier", torch.randn(5, 256) * torch.rand(5, 1) * 50)]:
+        stack(x)
+        y = stack(x)
+        ref = stack.double()(x.double()); stack.float()
+        out[name] = {"cos": cos(y, ref), "rel": rel(y, ref)}
+    # One Linear at M = 300 (> 128).
+    lin = nn.Linear(256, 64); x = torch.randn(300, 256)
+    lin(x)
+    out["m300"] = {"cos": cos(lin(x), ref_of(lin, x)), "rel": rel(lin(x), ref_of(lin, x))}
+print(json.dumps(out))
+"""
+    res, p = run_py_json(code, env={"AIO_QUANTIZE_INT8_FILTER": ".*", "AIO_MAX_ISA": cap, "AIO_DEBUG_MODE": "3"})
+    line = next(l for l in p.stderr.splitlines() if "FullyConnected: weights as" in l)
+    assert kernel in line, line
+    big_m_int8 = "avx512vnni" in line
+    for name, r in res.items():
+        assert r["cos"] > 0.99 and r["rel"] < 3e-2, (name, res)
+        if big_m_int8 or name not in ("prefill", "m300"):
+            assert r["rel"] > 1e-5, (name, res)  # int8 really ran
+        else:
+            assert r["rel"] < 1e-5, (name, res)  # fp32 above M = 128

@@ -1,0 +1,91 @@
+/* AArch64 NEON dotprod kernel of aio_qd8_gemm.h (qa as int8, a_offset 0):
+ * sdot by lane adds, per int32 lane, 4 qa bytes (one lane of a 16-byte
+ * load = 4 K-groups of a row) times 4 qw bytes of one channel; a packed
+ * QC8 group (16 channels x 4) is four q registers. Micro-tile: up to 4
+ * rows x 16 channels, 4 groups (16 K) per step (kp is a multiple of 16),
+ * scalar epilogue. Tested under qemu only. */
+#if defined(__aarch64__)
+#include <arm_neon.h>
+
+#include "qd8_gemm_common.h"
+
+#define AIO_TARGET __attribute__((target("arch=armv8.2-a+dotprod")))
+#define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
+
+enum { MR = 4 };
+
+AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64_t blk,
+                     int64_t n0, int64_t n1)
+{
+    const aio_packed_weight *w = g->w;
+    const size_t kp = (size_t)w->kp;
+    const int8_t *qa = (const int8_t *)(g->qa + i0 * g->ldqa);
+    const size_t ldqa = (size_t)g->ldqa;
+    const int8_t *wp = aio_qc8_block(w, blk) + 64;
+    int32x4_t acc[MR][4];
+    #pragma GCC unroll 8
+    for (int i = 0; i < mr; i++)
+        #pragma GCC unroll 8
+        for (int c = 0; c < 4; c++)
+            acc[i][c] = vdupq_n_s32(0);
+    for (size_t p = 0; p < kp; p += 16, wp += 256) {
+        int8x16_t a[MR];
+        #pragma GCC unroll 8
+        for (int i = 0; i < mr; i++)
+            a[i] = vld1q_s8(qa + i * ldqa + p);
+#define GROUP(L)                                                            \
+        do {                                                                \
+            int8x16_t wv[4];                                                \
+            _Pragma("GCC unroll 8")                                         \
+            for (int c = 0; c < 4; c++)                                     \
+                wv[c] = vld1q_s8(wp + 64 * (L) + 16 * c);                  \
+            _Pragma("GCC unroll 8")                                         \
+            for (int i = 0; i < mr; i++)                                    \
+                _Pragma("GCC unroll 8")                                     \
+                for (int c = 0; c < 4; c++)                                 \
+                    acc[i][c] = vdotq_laneq_s32(acc[i][c], wv[c], a[i], L); \
+        } while (0)
+        GROUP(0);
+        GROUP(1);
+        GROUP(2);
+        GROUP(3);
+#undef GROUP
+    }
+    const int64_t jb = blk * AIO_QC8_BLOCK;
+    const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;
+    #pragma GCC unroll 8
+    for (int i = 0; i < mr; i++) {
+        int32_t t[16];
+        #pragma GCC unroll 8
+        for (int c = 0; c < 4; c++)
+            vst1q_s32(t + 4 * c, acc[i][c]);
+        aio_qd8_store_scalar(g, i0 + i, jb, j0, j1, t, NULL);
+    }
+}
+
+AIO_TARGET void aio_qd8_f32_qc8w_gemm__neondot(const aio_qd8_gemm_args *g, int64_t m0,
+                                               int64_t m1, int64_t n0, int64_t n1)
+{
+    if (m1 <= m0 || n1 <= n0)
+        return;
+    if (g->w->k <= 0 || g->alpha == 0.0f) {
+        aio_qd8_no_product(g, m0, m1, n0, n1);
+        return;
+    }
+    const int64_t b0 = n0 / AIO_QC8_BLOCK, b1 = (n1 + AIO_QC8_BLOCK - 1) / AIO_QC8_BLOCK;
+    int64_t mb = (256 * 1024) / g->w->kp / MR * MR;
+    mb = mb < MR ? MR : mb;
+    for (int64_t mi = m0; mi < m1; mi += mb) {
+        const int64_t me = m1 - mi < mb ? m1 : mi + mb;
+        for (int64_t b = b0; b < b1; b++)
+            for (int64_t i = mi; i < me; i += MR) {
+                switch (me - i < MR ? (int)(me - i) : MR) {
+                case 1: tile(1, g, i, b, n0, n1); break;
+                case 2: tile(2, g, i, b, n0, n1); break;
+                case 3: tile(3, g, i, b, n0, n1); break;
+                default: tile(4, g, i, b, n0, n1); break;
+                }
+            }
+    }
+}
+#endif

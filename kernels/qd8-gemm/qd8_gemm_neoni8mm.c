@@ -1,0 +1,104 @@
+/* AArch64 NEON i8mm kernel of aio_qd8_gemm.h (qa as int8, a_offset 0):
+ * smmla multiplies a 2x8 int8 block of A (rows i, i+1) by the transpose of
+ * a 2x8 block of W (channels j, j+1) into a 2x2 int32 tile, 32 MACs per
+ * instruction (sdot: 16). The packed QC8 groups hold 4 K per channel, so
+ * two groups are interleaved by 32-bit zips into channel pairs of 8 K.
+ * Micro-tile: up to 4 rows (two row pairs; an odd last row is paired with
+ * itself and the copy dropped) x 16 channels, 16 K per step; scalar
+ * epilogue. Tested under qemu only. */
+#if defined(__aarch64__)
+#include <arm_neon.h>
+
+#include "qd8_gemm_common.h"
+
+#define AIO_TARGET __attribute__((target("arch=armv8.2-a+i8mm")))
+#define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
+
+enum { MR = 4, RP = MR / 2 };
+
+AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64_t blk,
+                     int64_t n0, int64_t n1)
+{
+    const aio_packed_weight *w = g->w;
+    const size_t kp = (size_t)w->kp;
+    const size_t ldqa = (size_t)g->ldqa;
+    const int rp = (mr + 1) / 2;
+    const int8_t *row[MR];
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; i++) /* rows past mr repeat the last one */
+        row[i] = (const int8_t *)(g->qa + (i0 + (i < mr ? i : mr - 1)) * (int64_t)ldqa);
+    const int8_t *wp = aio_qc8_block(w, blk) + 64;
+    int32x4_t acc[RP][8];
+#pragma GCC unroll 2
+    for (int r = 0; r < rp; r++)
+#pragma GCC unroll 8
+        for (int c = 0; c < 8; c++)
+            acc[r][c] = vdupq_n_s32(0);
+    for (size_t p = 0; p < kp; p += 16, wp += 256) {
+        int8x16_t a[RP][2]; /* [pair][k half]: rows 2r, 2r+1, 8 K each */
+#pragma GCC unroll 2
+        for (int r = 0; r < rp; r++) {
+            const int64x2_t x = vreinterpretq_s64_s8(vld1q_s8(row[2 * r] + p));
+            const int64x2_t y = vreinterpretq_s64_s8(vld1q_s8(row[2 * r + 1] + p));
+            a[r][0] = vreinterpretq_s8_s64(vzip1q_s64(x, y));
+            a[r][1] = vreinterpretq_s8_s64(vzip2q_s64(x, y));
+        }
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) { /* groups 2h, 2h+1: K 8h..8h+7 */
+            int8x16_t wv[8];
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) {
+                const int32x4_t g0 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 16 * c));
+                const int32x4_t g1 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 64 + 16 * c));
+                wv[2 * c] = vreinterpretq_s8_s32(vzip1q_s32(g0, g1));     /* channels 4c, 4c+1 */
+                wv[2 * c + 1] = vreinterpretq_s8_s32(vzip2q_s32(g0, g1)); /* 4c+2, 4c+3 */
+            }
+#pragma GCC unroll 2
+            for (int r = 0; r < rp; r++)
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; c++)
+                    acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
+        }
+    }
+    const int64_t jb = blk * AIO_QC8_BLOCK;
+    const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;
+    for (int r = 0; r < rp; r++) {
+        int32_t t[2][16];
+        for (int c = 0; c < 8; c++) { /* acc: (row 2r, ch 2c), (2r, 2c+1), (2r+1, 2c), (2r+1, 2c+1) */
+            t[0][2 * c] = vgetq_lane_s32(acc[r][c], 0);
+            t[0][2 * c + 1] = vgetq_lane_s32(acc[r][c], 1);
+            t[1][2 * c] = vgetq_lane_s32(acc[r][c], 2);
+            t[1][2 * c + 1] = vgetq_lane_s32(acc[r][c], 3);
+        }
+        aio_qd8_store_scalar(g, i0 + 2 * r, jb, j0, j1, t[0], NULL);
+        if (2 * r + 1 < mr)
+            aio_qd8_store_scalar(g, i0 + 2 * r + 1, jb, j0, j1, t[1], NULL);
+    }
+}
+
+AIO_TARGET void aio_qd8_f32_qc8w_gemm__neoni8mm(const aio_qd8_gemm_args *g, int64_t m0,
+                                                int64_t m1, int64_t n0, int64_t n1)
+{
+    if (m1 <= m0 || n1 <= n0)
+        return;
+    if (g->w->k <= 0 || g->alpha == 0.0f) {
+        aio_qd8_no_product(g, m0, m1, n0, n1);
+        return;
+    }
+    const int64_t b0 = n0 / AIO_QC8_BLOCK, b1 = (n1 + AIO_QC8_BLOCK - 1) / AIO_QC8_BLOCK;
+    int64_t mb = (256 * 1024) / g->w->kp / MR * MR;
+    mb = mb < MR ? MR : mb;
+    for (int64_t mi = m0; mi < m1; mi += mb) {
+        const int64_t me = m1 - mi < mb ? m1 : mi + mb;
+        for (int64_t b = b0; b < b1; b++)
+            for (int64_t i = mi; i < me; i += MR) {
+                switch (me - i < MR ? (int)(me - i) : MR) {
+                case 1: tile(1, g, i, b, n0, n1); break;
+                case 2: tile(2, g, i, b, n0, n1); break;
+                case 3: tile(3, g, i, b, n0, n1); break;
+                default: tile(4, g, i, b, n0, n1); break;
+                }
+            }
+    }
+}
+#endif
