@@ -61,14 +61,17 @@ def worker(a):
     if a.threads:
         torch.set_num_threads(a.threads)
     res = {}
-    with torch.inference_mode():
-        for name in a.workloads.split(","):
-            fn = build(name, a.llama_layers)
+    for name in a.workloads.split(","):
+        # Built outside inference mode, as models are loaded: parameters
+        # made under it are inference tensors, which implicit modes skip.
+        fn = build(name, a.llama_layers)
+        with torch.inference_mode():
             fn()  # implicit modes convert weights the second time they see them
             if a.breakdown:
                 res[name] = breakdown(fn)
             else:
                 res[name] = time_median(fn, repeats=a.repeats, min_time=0)
+        del fn
     print(json.dumps(res))
 
 

@@ -25,9 +25,10 @@ bool g_fc_bf16;      // implicit bf16, FullyConnected at large M
 // dtype the rest of the model sees.
 bool g_fc_int8_f16out;
 
-// Implicit FullyConnected at or below this M already runs the weight-only
-// kernels on cached bf16 weights (override_gemm.cpp, kCompressedMaxM).
-constexpr int64_t kFcBf16MinM = 129;
+// Implicit bf16 FullyConnected: below this M the weight-only kernels on
+// cached bf16 weights win (reading the weight dominates); from it on, bf16
+// dot products (twice the fp32 FMA rate) do (bench_linear, M = 33..512).
+constexpr int64_t kFcBf16MinM = 33;
 
 // bf16-dot packing costs O(MK + NK) per tile against O(MNK) of work: below
 // these sizes the fp32 kernels' small-M paths (no packing) measured faster.

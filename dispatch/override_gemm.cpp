@@ -203,8 +203,8 @@ bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
 }
 
 void run_gemm(const aio_f32_gemm_args &g, const at::Tensor &b) {
+  if (lowp_fc_bf16(g)) return;  // implicit bf16 above small M (gemm_lowp.cpp)
   if (run_compressed(g, b)) return;
-  if (lowp_fc_bf16(g)) return;  // implicit bf16 at large M (gemm_lowp.cpp)
   const aio_f32_gemm_config &k = g_kernels.f32_gemm;
   parallel_tiles(g.m, g.n, g.k, k.mr, k.nr, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     k.fn(&g, m0, m1, n0, n1);

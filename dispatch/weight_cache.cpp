@@ -4,6 +4,7 @@
 #include <c10/core/StorageImpl.h>
 #include <c10/util/intrusive_ptr.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <list>
@@ -133,7 +134,17 @@ std::shared_ptr<const PackedWeight> pack_f16(const uint16_t *w, int64_t n, int64
 
 std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const void *w, bool f16, int64_t n, int64_t k,
                                              int64_t ldw, int fmt) {
-  if (b_view.is_inference() || !b_view.has_storage()) return nullptr;  // no version counter to trust
+  if (!b_view.has_storage()) return nullptr;
+  if (b_view.is_inference()) {
+    // No version counter to trust: an in-place update could not be seen.
+    // Say so once; such weights stay fp32 (exact), which is safe but slow.
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true))
+      g_host->log(AIO_LOG_WARN,
+                  "implicit weight modes skip weights created under torch.inference_mode() (no version "
+                  "counter to detect updates); create or load the model outside it to get compressed weights");
+    return nullptr;
+  }
   c10::StorageImpl *storage = b_view.storage().unsafeGetStorageImpl();
   const uint32_t version = b_view.unsafeGetTensorImpl()->version_counter().current_version();
   const Key key{storage, w, n, k, ldw, fmt};

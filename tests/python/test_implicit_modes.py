@@ -188,3 +188,23 @@ print(json.dumps(out))
             assert r["rel"] > 1e-5, (name, res)  # int8 really ran
         else:
             assert r["rel"] < 1e-5, (name, res)  # fp32 above M = 128
+
+
+def test_inference_mode_weights_stay_exact_with_one_warning():
+    # Parameters made under inference_mode have no version counter, so an
+    # in-place update could not be detected: they are never converted, the
+    # result stays exact fp32, and the user is told once why.
+    code = PRELUDE + """
+with torch.inference_mode():
+    lin = nn.Linear(256, 128)
+    x = torch.randn(4, 256)
+    ys = [lin(x) for _ in range(3)]
+    lin.weight.mul_(2)
+    y2 = lin(x)
+print(json.dumps({"rel": rel(y2, ref_of(lin, x)),
+                  "same": all(torch.equal(ys[0], y) for y in ys)}))
+"""
+    res, p = run_py_json(code, env={"AIO_QUANTIZE_INT8_FILTER": ".*"})
+    assert res["same"] and res["rel"] < 1e-6, res
+    warn = [l for l in p.stderr.splitlines() if "inference_mode" in l]
+    assert len(warn) == 1 and warn[0].startswith("aio:"), p.stderr
