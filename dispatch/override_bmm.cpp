@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "dispatch_common.h"
+#include "gemm_plan.h"
 #include "gemm_lowp.h"
 #include "overrides.h"
 
@@ -24,49 +25,21 @@ namespace {
 
 int g_op_bmm, g_op_bmm_out, g_op_baddbmm, g_op_baddbmm_out;
 
-int check_f32(const at::Tensor &t) {
-  if (!t.device().is_cpu()) return AIO_FB_DEVICE;
-  if (t.layout() != at::kStrided) return AIO_FB_LAYOUT;
-  if (t.scalar_type() != at::kFloat || t.is_neg() || t.is_conj()) return AIO_FB_DTYPE;
-  return AIO_ACCELERATED;
-}
-
 int plan_bmm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
              const at::Scalar &alpha, BatchPlan &p) {
-  if (int r = check_f32(a)) return r;
-  if (int r = check_f32(b)) return r;
+  if (int r = check_plain_f32(a)) return r;
+  if (int r = check_plain_f32(b)) return r;
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
     return AIO_FB_SHAPE;  // stock reports the error
   const int64_t B = a.size(0), M = a.size(1), K = a.size(2), N = b.size(2);
   if (B == 0 || M == 0 || N == 0 || K == 0) return AIO_FB_EMPTY;
-  if (beta.isComplex() || alpha.isComplex() || beta.isBoolean() || alpha.isBoolean()) return AIO_FB_ARGS;
   aio_f32_gemm_args &g = p.g;
-  g = aio_f32_gemm_args{};
-  g.m = M, g.n = N, g.k = K;
-  g.alpha = alpha.to<float>();
-  g.beta = self ? beta.to<float>() : 0.f;
-  if (g.alpha == 0.f) return AIO_FB_ARGS;  // stock skips the product (NaN semantics)
+  if (int r = plan_product(a, b, self != nullptr, beta, alpha, g)) return r;
   p.batch = B;
-  // A: unit stride along K (a K-major view, e.g. a transposed Q, is rare).
-  if (a.stride(2) != 1 && K > 1) return AIO_FB_STRIDES;
-  g.a = a.const_data_ptr<float>();
-  g.lda = M > 1 ? a.stride(1) : K;
   p.a_bs = a.stride(0);
-  // B: a transposed view (K^T: unit stride along K) or row-major [K][N].
-  if (b.stride(1) == 1 || K == 1) {
-    g.b_trans = 1;
-    g.ldb = N > 1 ? b.stride(2) : K;
-    if (K > 1 && b.stride(1) != 1) return AIO_FB_STRIDES;
-  } else if (b.stride(2) == 1 || N == 1) {
-    g.b_trans = 0;
-    g.ldb = K > 1 ? b.stride(1) : N;
-  } else {
-    return AIO_FB_STRIDES;
-  }
-  g.b = b.const_data_ptr<float>();
   p.b_bs = b.stride(0);
   if (self && self->defined()) {  // another dtype is an error in stock, even with beta == 0
-    if (int r = check_f32(*self)) return r;
+    if (int r = check_plain_f32(*self)) return r;
   }
   if (self && self->defined() && g.beta != 0.f) {
     if (!at::is_expandable_to(self->sizes(), {B, M, N})) return AIO_FB_SHAPE;
@@ -83,7 +56,7 @@ int plan_bmm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, c
 // no input, except S exactly (in-place baddbmm).
 int attach_out(at::Tensor &out, const at::Tensor *self, const at::Tensor &a, const at::Tensor &b,
                BatchPlan &p) {
-  if (int r = check_f32(out)) return r;
+  if (int r = check_plain_f32(out)) return r;
   aio_f32_gemm_args &g = p.g;
   if (out.dim() != 3 || out.size(0) != p.batch || out.size(1) != g.m || out.size(2) != g.n) return AIO_FB_OUT;
   if (out.stride(2) != 1 && g.n > 1) return AIO_FB_OUT;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dispatch_common.h"
+#include "gemm_plan.h"
 #include "gemm_lowp.h"
 #include "overrides.h"
 #include "weight_cache.h"
@@ -27,18 +28,6 @@ int g_op_addmm, g_op_addmm_out, g_op_mm, g_op_mm_out;
 // nn.Linear weight: B given as W[N][K]); 0 = keep fp32. Chosen once from the
 // filters: INT8 wins over FP16, FP16 over BF16.
 int g_fc_weight_fmt;
-
-bool is_plain_f32(const at::Tensor &t) {
-  return t.layout() == at::kStrided && t.device().is_cpu() && t.scalar_type() == at::kFloat &&
-         !t.is_neg();
-}
-
-int check_dense(const at::Tensor &t) {
-  if (!t.device().is_cpu()) return AIO_FB_DEVICE;
-  if (t.layout() != at::kStrided) return AIO_FB_LAYOUT;
-  if (!is_plain_f32(t)) return AIO_FB_DTYPE;
-  return AIO_ACCELERATED;
-}
 
 // The product of `ops` below this many multiply-adds runs on the caller's
 // thread: waking the pool costs more than it saves.
@@ -55,36 +44,15 @@ bool stock_is_faster(int64_t M, int64_t N, int64_t K) {
 // Plans C = beta*S + alpha*A@B for the kernel, or says why it cannot.
 int plan_gemm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
               const at::Scalar &alpha, aio_f32_gemm_args &g) {
-  if (int r = check_dense(a)) return r;
-  if (int r = check_dense(b)) return r;
+  if (int r = check_plain_f32(a)) return r;
+  if (int r = check_plain_f32(b)) return r;
   if (a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(0)) return AIO_FB_SHAPE;  // stock reports it
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   if (M == 0 || N == 0 || K == 0) return AIO_FB_EMPTY;
   if (stock_is_faster(M, N, K)) return AIO_FB_POLICY;
-  if (beta.isComplex() || alpha.isComplex() || beta.isBoolean() || alpha.isBoolean()) return AIO_FB_ARGS;
-  g = aio_f32_gemm_args{};
-  g.m = M, g.n = N, g.k = K;
-  g.alpha = alpha.to<float>();
-  g.beta = self ? beta.to<float>() : 0.f;
-  if (g.alpha == 0.f) return AIO_FB_ARGS;  // stock skips A@B entirely then (NaN semantics)
-  // A: unit stride along K.
-  if (a.stride(1) != 1 && K > 1) return AIO_FB_STRIDES;
-  g.a = a.const_data_ptr<float>();
-  g.lda = M > 1 ? a.stride(0) : K;
-  // B: either W[N][K] (a transposed nn.Linear weight) or row-major [K][N].
-  if (b.stride(0) == 1 || K == 1) {
-    g.b_trans = 1;
-    g.ldb = N > 1 ? b.stride(1) : K;
-    if (K > 1 && b.stride(0) != 1) return AIO_FB_STRIDES;
-  } else if (b.stride(1) == 1 || N == 1) {
-    g.b_trans = 0;
-    g.ldb = K > 1 ? b.stride(0) : N;
-  } else {
-    return AIO_FB_STRIDES;
-  }
-  g.b = b.const_data_ptr<float>();
+  if (int r = plan_product(a, b, self != nullptr, beta, alpha, g)) return r;
   if (self && self->defined() && g.beta != 0.f) {
-    if (int r = check_dense(*self)) return r;
+    if (int r = check_plain_f32(*self)) return r;
     if (!at::is_expandable_to(self->sizes(), {M, N})) return AIO_FB_SHAPE;
     at::Tensor s = self->expand({M, N});
     g.s = s.const_data_ptr<float>();
@@ -98,7 +66,7 @@ int plan_gemm(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, 
 // input except, exactly, S (in-place accumulation is in the kernel contract).
 int attach_out(at::Tensor &out, const at::Tensor *self, const at::Tensor &a, const at::Tensor &b,
                aio_f32_gemm_args &g) {
-  if (int r = check_dense(out)) return r;
+  if (int r = check_plain_f32(out)) return r;
   if (out.dim() != 2 || out.size(0) != g.m || out.size(1) != g.n) return AIO_FB_OUT;  // stock resizes
   if (out.stride(1) != 1 && g.n > 1) return AIO_FB_OUT;
   if (g.m > 1 && out.stride(0) < g.n) return AIO_FB_OUT;
