@@ -59,7 +59,7 @@ static const aio_option options[] = {
     {"AIO_MERGE_LINEAR", OPT_BOOL, FIELD(merge_linear), .def = 1,
      .doc = "Fuse linears that share one input (e.g. Q, K, V) into one GEMM; 0 saves the merged weights' memory."},
     {"AIO_QUANTIZE_INT8_FILTER", OPT_FILTER, FIELD(quantize_int8), .active = 1,
-     .doc = "Op classes whose name matches keep their weights as INT8 with per-output-channel scales (weight-only). Names: `FullyConnected`; wins over the FP16/BF16 filters. `MatMul`, `EmbeddingBag`: accepted, not quantized. See docs/filters.md."},
+     .doc = "Op classes whose name matches keep their weights as INT8 with per-output-channel scales; activations are quantized per token where the CPU has int8 dot products. Names: `FullyConnected`; wins over the FP16/BF16 filters. `MatMul`, `EmbeddingBag`: accepted, not quantized. See docs/filters.md."},
     {"AIO_QUANTIZE_INT8", OPT_ALIAS, .active = 1, .alias_of = "AIO_QUANTIZE_INT8_FILTER", .alias_value = "ALL",
      .alias_means = ".*", .doc = "Old spelling of `AIO_QUANTIZE_INT8_FILTER=\".*\"`; the new variable wins if both are set."},
     {"AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE", OPT_ENUM, FIELD(int8_out_dtype), .def = AIO_OUT_DTYPE_FP32, .active = 1,
