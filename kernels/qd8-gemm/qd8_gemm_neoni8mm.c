@@ -76,29 +76,5 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     }
 }
 
-AIO_TARGET void aio_qd8_f32_qc8w_gemm__neoni8mm(const aio_qd8_gemm_args *g, int64_t m0,
-                                                int64_t m1, int64_t n0, int64_t n1)
-{
-    if (m1 <= m0 || n1 <= n0)
-        return;
-    if (g->w->k <= 0 || g->alpha == 0.0f) {
-        aio_qd8_no_product(g, m0, m1, n0, n1);
-        return;
-    }
-    const int64_t b0 = n0 / AIO_QC8_BLOCK, b1 = (n1 + AIO_QC8_BLOCK - 1) / AIO_QC8_BLOCK;
-    int64_t mb = (256 * 1024) / g->w->kp / MR * MR;
-    mb = mb < MR ? MR : mb;
-    for (int64_t mi = m0; mi < m1; mi += mb) {
-        const int64_t me = m1 - mi < mb ? m1 : mi + mb;
-        for (int64_t b = b0; b < b1; b++)
-            for (int64_t i = mi; i < me; i += MR) {
-                switch (me - i < MR ? (int)(me - i) : MR) {
-                case 1: tile(1, g, i, b, n0, n1); break;
-                case 2: tile(2, g, i, b, n0, n1); break;
-                case 3: tile(3, g, i, b, n0, n1); break;
-                default: tile(4, g, i, b, n0, n1); break;
-                }
-            }
-    }
-}
+AIO_QD8_GEMM_4ROW_DRIVER(aio_qd8_f32_qc8w_gemm__neoni8mm)
 #endif
