@@ -8,14 +8,15 @@
  * iteration as the compiler scheduled them.
  *
  * Put BEGIN as the first statement of the loop body and END as the last:
- * the volatile asm pins their place in the iteration. Names follow the
+ * the volatile asm keeps their place in the iteration. No clobbers: the
+ * marked build must schedule the loop as the real one does. Names follow the
  * kernel's own (e.g. "aio_f32_gemm_ukernel_8x12__neon"). */
 #ifndef AIO_MCA_H
 #define AIO_MCA_H
 
 #ifdef AIO_MCA
-#define AIO_MCA_BEGIN(name) __asm__ volatile("# LLVM-MCA-BEGIN " name ::: "memory")
-#define AIO_MCA_END() __asm__ volatile("# LLVM-MCA-END" ::: "memory")
+#define AIO_MCA_BEGIN(name) __asm__ volatile("# LLVM-MCA-BEGIN " name)
+#define AIO_MCA_END() __asm__ volatile("# LLVM-MCA-END")
 #else
 #define AIO_MCA_BEGIN(name) ((void)0)
 #define AIO_MCA_END() ((void)0)
