@@ -74,20 +74,6 @@ ALLOW = {
     "dot3_i8": "arm-gemm (wgemm_neon.c)",
     "dot4_i8": "arm-gemm (wgemm_neon.c)",
     # --- everything else (arm-rest branch) ---
-    "aio_f32_relu__neon": "arm-rest: fix under way",
-    "aio_f32_clamp__neon": "arm-rest: fix under way",
-    "aio_f32_leaky_relu__neon": "arm-rest: fix under way",
-    "aio_f32_gelu__neon": "arm-rest: fix under way",
-    "aio_f32_gelu_tanh__neon": "arm-rest: fix under way",
-    "aio_f32_silu__neon": "arm-rest: fix under way",
-    "aio_f32_sigmoid__neon": "arm-rest: fix under way",
-    "aio_f32_tanh__neon": "arm-rest: fix under way",
-    "aio_f32_hardswish__neon": "arm-rest: fix under way",
-    "aio_f32_hardsigmoid__neon": "arm-rest: fix under way",
-    "aio_f32_exp__neon": "arm-rest: fix under way",
-    "aio_f32_log__neon": "arm-rest: fix under way",
-    "aio_f32_softmax__neon": "arm-rest: fix under way",
-    "aio_f32_log_softmax__neon": "arm-rest: fix under way",
 }
 
 SKIP_OBJ = re.compile(r"(_ref|_variants|_avx2|_avx512f?|_avx512\w*|/isa|/kernels_init)\.o$")

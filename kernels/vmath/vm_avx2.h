@@ -51,6 +51,14 @@ VM_FN vf vm_frexp(vf x, vf *e)
                                                _mm256_set1_epi32(0x3f000000)));
 }
 
+/* Lanes k.. (k in 1..7) replaced by fill: masks a ragged tail's sum/max. */
+VM_FN vf vm_keep(vf v, size_t k, float fill)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), lane));
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), v, keep);
+}
+
 VM_FN vf vm_load(int dt, const void *p, size_t i, size_t n)
 {
     if (n < 8) {

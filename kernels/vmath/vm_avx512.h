@@ -40,6 +40,8 @@ VM_FN vf vm_frexp(vf x, vf *e)
 }
 
 VM_FN __mmask16 vm_mask(size_t n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u); }
+/* Lanes k.. replaced by fill: masks a ragged tail's sum/max. */
+VM_FN vf vm_keep(vf v, size_t k, float fill) { return _mm512_mask_blend_ps(vm_mask(k), _mm512_set1_ps(fill), v); }
 
 /* Full vectors use plain loads and stores: masked stores are slow on some
  * AVX-512 cores (AMD Zen 4 among them), even with every lane set. */

@@ -1,5 +1,5 @@
-/* AArch64 NEON primitives for vmath_body.inc: 4 lanes; ragged tails go
- * through a small buffer. NEON (with fp16 <-> fp32 conversion) is in the
+/* AArch64 NEON primitives for vmath_body.inc: 4 lanes; ragged tails by
+ * lane loads and stores. NEON (with fp16 <-> fp32 conversion) is in the
  * armv8-a baseline, so no target attribute. Include only on aarch64. */
 #include <arm_neon.h>
 
@@ -45,18 +45,35 @@ VM_FN vf vm_frexp(vf x, vf *e)
     return vreinterpretq_f32_u32(vorrq_u32(vandq_u32(u, vdupq_n_u32(0x807fffffu)), vdupq_n_u32(0x3f000000u)));
 }
 
+/* Lanes 0..n-1 (n in 1..3) by lane loads, the rest 0: no scratch buffer,
+ * no loop and no call, so a ragged tail inside a row loop leaves the
+ * loop's registers alone (make check-stack). */
+VM_FN float32x4_t vm_load_part_f32(const float *p, size_t n)
+{
+    float32x4_t v = vld1q_lane_f32(p, vdupq_n_f32(0.f), 0);
+    if (n > 1)
+        v = vld1q_lane_f32(p + 1, v, 1);
+    if (n > 2)
+        v = vld1q_lane_f32(p + 2, v, 2);
+    return v;
+}
+VM_FN uint16x4_t vm_load_part_u16(const uint16_t *p, size_t n)
+{
+    uint16x4_t v = vld1_lane_u16(p, vdup_n_u16(0), 0);
+    if (n > 1)
+        v = vld1_lane_u16(p + 1, v, 1);
+    if (n > 2)
+        v = vld1_lane_u16(p + 2, v, 2);
+    return v;
+}
+
 VM_FN vf vm_load(int dt, const void *p, size_t i, size_t n)
 {
-    if (n < 4) {
-        float t[4] = {0};
-        for (size_t k = 0; k < n; k++)
-            t[k] = vm_s_load(dt, p, i + k);
-        return vld1q_f32(t);
-    }
+    const uint16_t *h = (const uint16_t *)p + i;
     switch (dt) {
-    case AIO_DT_F16: return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)p + i)));
-    case AIO_DT_BF16: return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t *)p + i), 16));
-    default: return vld1q_f32((const float *)p + i);
+    case AIO_DT_F16: return vcvt_f32_f16(vreinterpret_f16_u16(n < 4 ? vm_load_part_u16(h, n) : vld1_u16(h)));
+    case AIO_DT_BF16: return vreinterpretq_f32_u32(vshll_n_u16(n < 4 ? vm_load_part_u16(h, n) : vld1_u16(h), 16));
+    default: return n < 4 ? vm_load_part_f32((const float *)p + i, n) : vld1q_f32((const float *)p + i);
     }
 }
 
@@ -70,20 +87,45 @@ VM_FN uint16x4_t vm_to_bf16(vf v)
     return vmovn_u32(r);
 }
 
-VM_FN void vm_store(int dt, void *p, size_t i, vf v, size_t n)
+VM_FN void vm_store_part_f32(float *p, float32x4_t v, size_t n)
 {
-    if (n < 4) {
-        float t[4];
-        vst1q_f32(t, v);
-        for (size_t k = 0; k < n; k++)
-            vm_s_store(dt, p, i + k, t[k]);
+    vst1q_lane_f32(p, v, 0);
+    if (n > 1)
+        vst1q_lane_f32(p + 1, v, 1);
+    if (n > 2)
+        vst1q_lane_f32(p + 2, v, 2);
+}
+VM_FN void vm_store_u16(uint16_t *p, uint16x4_t v, size_t n)
+{
+    if (n >= 4) {
+        vst1_u16(p, v);
         return;
     }
+    vst1_lane_u16(p, v, 0);
+    if (n > 1)
+        vst1_lane_u16(p + 1, v, 1);
+    if (n > 2)
+        vst1_lane_u16(p + 2, v, 2);
+}
+
+VM_FN void vm_store(int dt, void *p, size_t i, vf v, size_t n)
+{
     switch (dt) {
-    case AIO_DT_F16: vst1_u16((uint16_t *)p + i, vreinterpret_u16_f16(vcvt_f16_f32(v))); break;
-    case AIO_DT_BF16: vst1_u16((uint16_t *)p + i, vm_to_bf16(v)); break;
-    default: vst1q_f32((float *)p + i, v); break;
+    case AIO_DT_F16: vm_store_u16((uint16_t *)p + i, vreinterpret_u16_f16(vcvt_f16_f32(v)), n); break;
+    case AIO_DT_BF16: vm_store_u16((uint16_t *)p + i, vm_to_bf16(v), n); break;
+    default:
+        if (n < 4)
+            vm_store_part_f32((float *)p + i, v, n);
+        else
+            vst1q_f32((float *)p + i, v);
+        break;
     }
+}
+/* Lanes k.. (k in 1..3) replaced by fill: masks a ragged tail's sum/max. */
+VM_FN vf vm_keep(vf v, size_t k, float fill)
+{
+    static const uint32_t iota[4] = {0, 1, 2, 3};
+    return vbslq_f32(vcltq_u32(vld1q_u32(iota), vdupq_n_u32((uint32_t)k)), v, vdupq_n_f32(fill));
 }
 VM_FN float vm_hmax(vf v) { return vmaxvq_f32(v); }
 VM_FN float vm_hsum(vf v) { return vaddvq_f32(v); }

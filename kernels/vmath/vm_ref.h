@@ -67,6 +67,7 @@ VM_FN vf vm_frexp(vf x, vf *e)
 }
 VM_FN vf vm_load(int dt, const void *p, size_t i, size_t n) { return vm_s_load(dt, p, i); }
 VM_FN void vm_store(int dt, void *p, size_t i, vf v, size_t n) { vm_s_store(dt, p, i, v); }
+VM_FN vf vm_keep(vf v, size_t k, float fill) { return k ? v : fill; }
 VM_FN float vm_hmax(vf v) { return v; }
 VM_FN float vm_hsum(vf v) { return v; }
 #endif
