@@ -1,15 +1,20 @@
 /* NEON RMSNorm and LayerNorm rows (aio_norm.h): 4 lanes, four
- * accumulators for the reduction, tails through a padded buffer. */
+ * accumulators for the reduction, tails by lane loads and stores. */
 #if defined(__aarch64__)
 #include <math.h>
 
 #include "aio_norm.h"
 #include "row_io_neon.h"
 
+/* IEEE sqrt without libm's errno path: sqrtf's call for negative input
+ * makes GCC keep the row loop's values on the stack around it. */
+static inline float sqrt_nan(float v) { return vget_lane_f32(vsqrt_f32(vdup_n_f32(v)), 0); }
+
 #define DEF_RMSNORM_NEON(T)                                                                  \
     void aio_##T##_rmsnorm__neon(const aio_rmsnorm_args *a, int64_t r0, int64_t r1)          \
     {                                                                                        \
         const int64_t n = a->n;                                                              \
+        const void *wt = a->w; /* local: stores through y may alias *a */                   \
         for (int64_t r = r0; r < r1; r++) {                                                  \
             const char *x = (const char *)a->x + r * a->ldx * (int64_t)sizeof(T##_elem);     \
             char *y = (char *)a->y + r * a->ldy * (int64_t)sizeof(T##_elem);                 \
@@ -33,18 +38,18 @@
                 a1 = vfmaq_f32(a1, v, v);                                                    \
             }                                                                                \
             const float ss = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));    \
-            const float32x4_t s = vdupq_n_f32(1.f / sqrtf(ss / (float)n + a->eps));          \
+            const float32x4_t s = vdupq_n_f32(1.f / sqrt_nan(ss / (float)n + a->eps));       \
             for (i = 0; i + 4 <= n; i += 4) {                                                \
                 float32x4_t v = vmulq_f32(ld4_##T(x, i), s);                                 \
-                if (a->w) v = vmulq_f32(v, ld4_##T(a->w, i));                                \
+                if (wt) v = vmulq_f32(v, ld4_##T(wt, i));                                    \
                 st4_##T(y, i, v);                                                            \
             }                                                                                \
             if (i < n) {                                                                     \
                 float32x4_t v, w;                                                            \
                 AIO_LD4_TAIL(T, x, i, n - i, v);                                             \
                 v = vmulq_f32(v, s);                                                         \
-                if (a->w) {                                                                  \
-                    AIO_LD4_TAIL(T, a->w, i, n - i, w);                                      \
+                if (wt) {                                                                    \
+                    AIO_LD4_TAIL(T, wt, i, n - i, w);                                        \
                     v = vmulq_f32(v, w);                                                     \
                 }                                                                            \
                 AIO_ST4_TAIL(T, y, i, n - i, v);                                             \
@@ -81,7 +86,7 @@ void aio_f32_layernorm__neon(const aio_layernorm_args *a, int64_t r0, int64_t r1
         tail = 0.f;
         for (; i < n; i++) tail += (x[i] - mean) * (x[i] - mean);
         const float var = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
-        const float rstd = 1.f / sqrtf(var + a->eps);
+        const float rstd = 1.f / sqrt_nan(var + a->eps);
         const float32x4_t rv = vdupq_n_f32(rstd), sh = vdupq_n_f32(-mean * rstd);
         for (i = 0; i + 4 <= n; i += 4) {
             float32x4_t v = vfmaq_f32(sh, vld1q_f32(x + i), rv);

@@ -1,15 +1,8 @@
-/* NEON RoPE rows (aio_rope.h): 4 pairs (i, i+half) a step, tails through
- * a padded buffer. */
+/* NEON RoPE rows (aio_rope.h): 4 pairs (i, i+half) a step, tails by lane
+ * loads and stores. */
 #if defined(__aarch64__)
 #include "../norm/row_io_neon.h"
 #include "aio_rope.h"
-
-static inline float32x4_t ld4_table(const float *t, int64_t cnt)
-{
-    float buf[4] = {0};
-    memcpy(buf, t, (size_t)cnt * sizeof(float));
-    return vld1q_f32(buf);
-}
 
 #define DEF_ROPE_NEON(T)                                                                      \
     void aio_##T##_rope__neon(const aio_rope_args *a, int64_t r0, int64_t r1)                 \
@@ -34,7 +27,7 @@ static inline float32x4_t ld4_table(const float *t, int64_t cnt)
                 float32x4_t x1, x2;                                                           \
                 AIO_LD4_TAIL(T, x, i, cnt, x1);                                               \
                 AIO_LD4_TAIL(T, x, i + half, cnt, x2);                                        \
-                const float32x4_t cv = ld4_table(c + i, cnt), sv = ld4_table(sn + i, cnt);    \
+                const float32x4_t cv = ldpart_f32(c, i, cnt), sv = ldpart_f32(sn, i, cnt);      \
                 AIO_ST4_TAIL(T, y, i, cnt, vfmsq_f32(vmulq_f32(x1, cv), x2, sv));             \
                 AIO_ST4_TAIL(T, y, i + half, cnt, vfmaq_f32(vmulq_f32(x2, cv), x1, sv));      \
             }                                                                                 \
