@@ -48,6 +48,9 @@ typedef void (*aio_qd8_quantize_fn)(const float *a, int64_t lda, int64_t k, int 
 /* x86 only: the same results, 16 floats a step (AVX-512 F/BW/VL). */
 void aio_qd8_quantize_rows__avx512(const float *a, int64_t lda, int64_t k, int a_offset, uint8_t *q,
                                    int64_t ldq, float *scales, int64_t m0, int64_t m1);
+/* aarch64 only: the same results, 16 floats a step (NEON). */
+void aio_qd8_quantize_rows__neon(const float *a, int64_t lda, int64_t k, int a_offset, uint8_t *q,
+                                 int64_t ldq, float *scales, int64_t m0, int64_t m1);
 
 typedef struct aio_qd8_gemm_args {
     int64_t m;

@@ -16,9 +16,9 @@ const aio_qd8_gemm_variant aio_qd8_f32_qc8w_gemm_variants[] = {
      AIO_ISA_X86_AVX512 | AIO_ISA_X86_AVX512_VNNI, 8, 32, 128, aio_qd8_quantize_rows__avx512, INT64_MAX},
 #elif defined(__aarch64__)
     {"aio_qd8_f32_qc8w_gemm__neondot", aio_qd8_f32_qc8w_gemm__neondot,
-     AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD, 4, 16, 0, aio_qd8_quantize_rows, 128},
+     AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD, 4, 16, 0, aio_qd8_quantize_rows__neon, 128},
     {"aio_qd8_f32_qc8w_gemm__neoni8mm", aio_qd8_f32_qc8w_gemm__neoni8mm,
-     AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM, 4, 16, 0, aio_qd8_quantize_rows, 128},
+     AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM, 4, 16, 0, aio_qd8_quantize_rows__neon, 128},
 #endif
 };
 const size_t aio_qd8_f32_qc8w_gemm_variant_count =
