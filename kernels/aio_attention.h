@@ -66,5 +66,7 @@ void aio_f32_sdpa__ref(const aio_f32_sdpa_args *a, int64_t b, int64_t h, int64_t
                        float *scratch);
 void aio_f32_sdpa__avx512f(const aio_f32_sdpa_args *a, int64_t b, int64_t h, int64_t r0, int64_t r1,
                            float *scratch);
+void aio_f32_sdpa__neon(const aio_f32_sdpa_args *a, int64_t b, int64_t h, int64_t r0, int64_t r1,
+                        float *scratch);
 
 #endif

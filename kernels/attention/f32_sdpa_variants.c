@@ -7,6 +7,8 @@ const aio_f32_sdpa_variant aio_f32_sdpa_variants[] = {
     {"aio_f32_sdpa__ref", aio_f32_sdpa__ref, 0},
 #if defined(__x86_64__)
     {"aio_f32_sdpa__avx512f", aio_f32_sdpa__avx512f, AIO_ISA_X86_AVX512},
+#elif defined(__aarch64__)
+    {"aio_f32_sdpa__neon", aio_f32_sdpa__neon, AIO_ISA_ARM_NEON},
 #endif
 };
 
