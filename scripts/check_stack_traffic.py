@@ -10,9 +10,10 @@ the speed of the load/store pipes, not of the FMA pipes (issue 9 item 3).
 
 What is a loop (static, on the disassembly, no profile):
   * A backward branch is b / b.cond / cbz / cbnz / tbz / tbnz whose target
-    lies inside the same function at or before the branch itself (branches
-    that carry a relocation are calls or tail calls to other symbols and are
-    not loops).
+    lies inside the same function at or before the branch itself and can
+    reach the branch again along the control flow (fall-through and branch
+    edges; b/br/ret end a block). Branches that carry a relocation are calls
+    or tail calls to other symbols and are not loops.
   * All backward branches to the same target form one loop: its header is
     the target, its body the address range from the header to the last of
     those branches (GCC lays a loop out as one range; a latch block placed
@@ -182,10 +183,35 @@ def analyse(insns, any_loop=False):
     """Returns the innermost loops (every loop with any_loop):
     [(header, end, loads, stores, calls)]."""
     lo = insns[0][0] if insns else 0
+    index = {addr: n for n, (addr, _, _, _) in enumerate(insns)}
+    succ = []  # control-flow successors, as instruction indices
+    for n, (addr, mn, ops, reloc) in enumerate(insns):
+        t = branch_target(mn, ops)
+        out = []
+        if mn not in ("b", "br", "ret") or reloc:
+            out.append(n + 1)
+        if t is not None and not reloc and t in index:
+            out.append(index[t])
+        succ.append([m for m in out if m < len(insns)])
+
+    def reaches(src, dst):
+        seen, todo = {src}, [src]
+        while todo:
+            n = todo.pop()
+            if n == dst:
+                return True
+            for m in succ[n]:
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        return False
+
     back = []  # (branch addr, target)
     for addr, mn, ops, reloc in insns:
         t = branch_target(mn, ops)
-        if t is not None and not reloc and lo <= t <= addr:
+        # a jump back into shared code that never comes round again is
+        # not a loop: the target must reach the branch
+        if t is not None and not reloc and lo <= t <= addr and t in index and reaches(index[t], index[addr]):
             back.append((addr, t))
     loops = {}
     for addr, t in back:

@@ -3,6 +3,7 @@
 #if defined(__aarch64__)
 #include <math.h>
 
+#include "aio_mca.h"
 #include "aio_norm.h"
 #include "row_io_neon.h"
 
@@ -21,12 +22,14 @@ static inline float sqrt_nan(float v) { return vget_lane_f32(vsqrt_f32(vdup_n_f3
             float32x4_t a0 = vdupq_n_f32(0.f), a1 = a0, a2 = a0, a3 = a0;                    \
             int64_t i = 0;                                                                   \
             for (; i + 16 <= n; i += 16) {                                                   \
+                AIO_MCA_BEGIN("aio_" #T "_rmsnorm__neon_sumsq");                             \
                 float32x4_t v0 = ld4_##T(x, i), v1 = ld4_##T(x, i + 4);                      \
                 float32x4_t v2 = ld4_##T(x, i + 8), v3 = ld4_##T(x, i + 12);                 \
                 a0 = vfmaq_f32(a0, v0, v0);                                                  \
                 a1 = vfmaq_f32(a1, v1, v1);                                                  \
                 a2 = vfmaq_f32(a2, v2, v2);                                                  \
                 a3 = vfmaq_f32(a3, v3, v3);                                                  \
+                AIO_MCA_END();                                                               \
             }                                                                                \
             for (; i + 4 <= n; i += 4) {                                                     \
                 float32x4_t v = ld4_##T(x, i);                                               \
@@ -40,9 +43,11 @@ static inline float sqrt_nan(float v) { return vget_lane_f32(vsqrt_f32(vdup_n_f3
             const float ss = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));    \
             const float32x4_t s = vdupq_n_f32(1.f / sqrt_nan(ss / (float)n + a->eps));       \
             for (i = 0; i + 4 <= n; i += 4) {                                                \
+                AIO_MCA_BEGIN("aio_" #T "_rmsnorm__neon_scale");                             \
                 float32x4_t v = vmulq_f32(ld4_##T(x, i), s);                                 \
                 if (wt) v = vmulq_f32(v, ld4_##T(wt, i));                                    \
                 st4_##T(y, i, v);                                                            \
+                AIO_MCA_END();                                                               \
             }                                                                                \
             if (i < n) {                                                                     \
                 float32x4_t v, w;                                                            \

@@ -2,6 +2,7 @@
  * loads and stores. */
 #if defined(__aarch64__)
 #include "../norm/row_io_neon.h"
+#include "aio_mca.h"
 #include "aio_rope.h"
 
 #define DEF_ROPE_NEON(T)                                                                      \
@@ -17,10 +18,12 @@
             const float *c = a->cos + p * half, *sn = a->sin + p * half;                      \
             int64_t i = 0;                                                                    \
             for (; i + 4 <= half; i += 4) {                                                   \
+                AIO_MCA_BEGIN("aio_" #T "_rope__neon");                                       \
                 const float32x4_t x1 = ld4_##T(x, i), x2 = ld4_##T(x, i + half);              \
                 const float32x4_t cv = vld1q_f32(c + i), sv = vld1q_f32(sn + i);              \
                 st4_##T(y, i, vfmsq_f32(vmulq_f32(x1, cv), x2, sv));                          \
                 st4_##T(y, i + half, vfmaq_f32(vmulq_f32(x2, cv), x1, sv));                   \
+                AIO_MCA_END();                                                                \
             }                                                                                 \
             if (i < half) {                                                                   \
                 const int64_t cnt = half - i;                                                 \
