@@ -1,4 +1,4 @@
-/* NEON RMSNorm and LayerNorm rows (aio_norm.h): 4 lanes, four
+/* NEON RMSNorm and LayerNorm rows (aio_norm.h): 4 lanes, eight (RMSNorm)
  * accumulators for the reduction, tails by lane loads and stores. */
 #if defined(__aarch64__)
 #include <math.h>
@@ -19,18 +19,28 @@ static inline float sqrt_nan(float v) { return vget_lane_f32(vsqrt_f32(vdup_n_f3
         for (int64_t r = r0; r < r1; r++) {                                                  \
             const char *x = (const char *)a->x + r * a->ldx * (int64_t)sizeof(T##_elem);     \
             char *y = (char *)a->y + r * a->ldy * (int64_t)sizeof(T##_elem);                 \
+            /* 8 accumulators: N1 issues 2 FMLA a cycle at 4 cycles latency */               \
             float32x4_t a0 = vdupq_n_f32(0.f), a1 = a0, a2 = a0, a3 = a0;                    \
+            float32x4_t a4 = a0, a5 = a0, a6 = a0, a7 = a0;                                  \
             int64_t i = 0;                                                                   \
-            for (; i + 16 <= n; i += 16) {                                                   \
+            for (; i + 32 <= n; i += 32) {                                                   \
                 AIO_MCA_BEGIN("aio_" #T "_rmsnorm__neon_sumsq");                             \
                 float32x4_t v0 = ld4_##T(x, i), v1 = ld4_##T(x, i + 4);                      \
                 float32x4_t v2 = ld4_##T(x, i + 8), v3 = ld4_##T(x, i + 12);                 \
+                float32x4_t v4 = ld4_##T(x, i + 16), v5 = ld4_##T(x, i + 20);                \
+                float32x4_t v6 = ld4_##T(x, i + 24), v7 = ld4_##T(x, i + 28);                \
                 a0 = vfmaq_f32(a0, v0, v0);                                                  \
                 a1 = vfmaq_f32(a1, v1, v1);                                                  \
                 a2 = vfmaq_f32(a2, v2, v2);                                                  \
                 a3 = vfmaq_f32(a3, v3, v3);                                                  \
+                a4 = vfmaq_f32(a4, v4, v4);                                                  \
+                a5 = vfmaq_f32(a5, v5, v5);                                                  \
+                a6 = vfmaq_f32(a6, v6, v6);                                                  \
+                a7 = vfmaq_f32(a7, v7, v7);                                                  \
                 AIO_MCA_END();                                                               \
             }                                                                                \
+            a0 = vaddq_f32(a0, a4), a1 = vaddq_f32(a1, a5);                                  \
+            a2 = vaddq_f32(a2, a6), a3 = vaddq_f32(a3, a7);                                  \
             for (; i + 4 <= n; i += 4) {                                                     \
                 float32x4_t v = ld4_##T(x, i);                                               \
                 a0 = vfmaq_f32(a0, v, v);                                                    \
