@@ -82,24 +82,50 @@ void aio_f32_layernorm__neon(const aio_layernorm_args *a, int64_t r0, int64_t r1
     for (int64_t r = r0; r < r1; r++) {
         const float *x = a->x + r * a->ldx;
         float *y = a->y + r * a->ldy;
-        float32x4_t s0 = vdupq_n_f32(0.f), s1 = s0;
+        /* accumulators to cover the latency of 2 pipes: FADD 2 cycles
+         * (4 chains), FMLA 4 cycles (8 chains) on N1 */
+        float32x4_t s0 = vdupq_n_f32(0.f), s1 = s0, s2 = s0, s3 = s0;
         int64_t i = 0;
-        for (; i + 8 <= n; i += 8) {
+        for (; i + 16 <= n; i += 16) {
+            AIO_MCA_BEGIN("aio_f32_layernorm__neon_sum");
             s0 = vaddq_f32(s0, vld1q_f32(x + i));
             s1 = vaddq_f32(s1, vld1q_f32(x + i + 4));
+            s2 = vaddq_f32(s2, vld1q_f32(x + i + 8));
+            s3 = vaddq_f32(s3, vld1q_f32(x + i + 12));
+            AIO_MCA_END();
         }
+        for (; i + 4 <= n; i += 4)
+            s0 = vaddq_f32(s0, vld1q_f32(x + i));
         float tail = 0.f;
         for (; i < n; i++) tail += x[i];
-        const float mean = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
+        const float mean = (vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3))) + tail) / (float)n;
         const float32x4_t mv = vdupq_n_f32(mean);
-        s0 = s1 = vdupq_n_f32(0.f);
-        for (i = 0; i + 8 <= n; i += 8) {
-            float32x4_t d0 = vsubq_f32(vld1q_f32(x + i), mv), d1 = vsubq_f32(vld1q_f32(x + i + 4), mv);
-            s0 = vfmaq_f32(s0, d0, d0);
-            s1 = vfmaq_f32(s1, d1, d1);
+        float32x4_t q0 = vdupq_n_f32(0.f), q1 = q0, q2 = q0, q3 = q0, q4 = q0, q5 = q0, q6 = q0, q7 = q0;
+        for (i = 0; i + 32 <= n; i += 32) {
+            AIO_MCA_BEGIN("aio_f32_layernorm__neon_var");
+            const float32x4_t d0 = vsubq_f32(vld1q_f32(x + i), mv), d1 = vsubq_f32(vld1q_f32(x + i + 4), mv);
+            const float32x4_t d2 = vsubq_f32(vld1q_f32(x + i + 8), mv), d3 = vsubq_f32(vld1q_f32(x + i + 12), mv);
+            const float32x4_t d4 = vsubq_f32(vld1q_f32(x + i + 16), mv), d5 = vsubq_f32(vld1q_f32(x + i + 20), mv);
+            const float32x4_t d6 = vsubq_f32(vld1q_f32(x + i + 24), mv), d7 = vsubq_f32(vld1q_f32(x + i + 28), mv);
+            q0 = vfmaq_f32(q0, d0, d0);
+            q1 = vfmaq_f32(q1, d1, d1);
+            q2 = vfmaq_f32(q2, d2, d2);
+            q3 = vfmaq_f32(q3, d3, d3);
+            q4 = vfmaq_f32(q4, d4, d4);
+            q5 = vfmaq_f32(q5, d5, d5);
+            q6 = vfmaq_f32(q6, d6, d6);
+            q7 = vfmaq_f32(q7, d7, d7);
+            AIO_MCA_END();
+        }
+        for (; i + 4 <= n; i += 4) {
+            const float32x4_t d = vsubq_f32(vld1q_f32(x + i), mv);
+            q0 = vfmaq_f32(q0, d, d);
         }
         tail = 0.f;
         for (; i < n; i++) tail += (x[i] - mean) * (x[i] - mean);
+        q0 = vaddq_f32(vaddq_f32(q0, q4), vaddq_f32(q1, q5));
+        q2 = vaddq_f32(vaddq_f32(q2, q6), vaddq_f32(q3, q7));
+        s0 = vaddq_f32(q0, q2), s1 = vdupq_n_f32(0.f);
         const float var = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
         const float rstd = 1.f / sqrt_nan(var + a->eps);
         const float32x4_t rv = vdupq_n_f32(rstd), sh = vdupq_n_f32(-mean * rstd);
