@@ -77,6 +77,7 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 -include kernels/kernels.mk
+-include kernels/mca.mk
 -include env/env.mk
 -include tests/tests.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

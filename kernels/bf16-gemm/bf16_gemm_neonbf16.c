@@ -7,6 +7,7 @@
  * armv8-a, and the slot picks this only where HWCAP2_BF16 is set. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
+#include "aio_mca.h"
 
 #include "bf16_gemm_driver.h"
 
@@ -21,6 +22,7 @@ AIO_TARGET void aio_bf16_gemm_ukernel_8x12__neonbf16(size_t kc2, const uint32_t 
     for (int i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = acc[i][2] = vdupq_n_f32(0.0f);
     for (size_t q = 0; q < kc2; q++) {
+        AIO_MCA_BEGIN("aio_bf16_gemm_ukernel_8x12__neonbf16");
         const bfloat16x8_t b0 = vreinterpretq_bf16_u32(vld1q_u32(b));
         const bfloat16x8_t b1 = vreinterpretq_bf16_u32(vld1q_u32(b + 4));
         const bfloat16x8_t b2 = vreinterpretq_bf16_u32(vld1q_u32(b + 8));
@@ -35,6 +37,7 @@ AIO_TARGET void aio_bf16_gemm_ukernel_8x12__neonbf16(size_t kc2, const uint32_t 
 #undef ROW
         a += MR;
         b += NR;
+        AIO_MCA_END();
     }
     float t[MR][NR];
     for (int i = 0; i < MR; i++) {

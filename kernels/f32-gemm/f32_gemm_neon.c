@@ -11,6 +11,7 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
+#include "aio_mca.h"
 #include "f32_gemm_driver.h"
 
 #define AIO_INLINE static inline __attribute__((always_inline))
@@ -36,6 +37,7 @@ void aio_f32_gemm_ukernel_8x12__neon(size_t kc, const float *a, const float *b, 
     for (int i = 0; i < 8; i++)
         acc[i][0] = acc[i][1] = acc[i][2] = vdupq_n_f32(0.0f);
     for (size_t p = 0; p < kc; p++) {
+        AIO_MCA_BEGIN("aio_f32_gemm_ukernel_8x12__neon");
         const float32x4_t a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4);
         const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8);
         a += 8;
@@ -48,6 +50,7 @@ void aio_f32_gemm_ukernel_8x12__neon(size_t kc, const float *a, const float *b, 
         AIO_ROW(0, a0, 0) AIO_ROW(1, a0, 1) AIO_ROW(2, a0, 2) AIO_ROW(3, a0, 3)
         AIO_ROW(4, a1, 0) AIO_ROW(5, a1, 1) AIO_ROW(6, a1, 2) AIO_ROW(7, a1, 3)
 #undef AIO_ROW
+        AIO_MCA_END();
     }
 
     const float32x4_t alpha = vdupq_n_f32(o->alpha);
@@ -124,6 +127,7 @@ void aio_f32_gemm_rows_ukernel__neon(size_t k, size_t mr, const float *a, size_t
             for (int q = 0; q < 8; q++)
                 bv[q] = vld1q_f32(bp + q * ldb + j);
             for (size_t i = 0; i < mr; i++) {
+                AIO_MCA_BEGIN("aio_f32_gemm_rows_ukernel__neon");
                 const float32x4_t x0 = vld1q_f32(a + i * lda + p), x1 = vld1q_f32(a + i * lda + p + 4);
                 float *ci = acc + i * ldacc + j;
                 float32x4_t c0 = vld1q_f32(ci), c1 = vmulq_laneq_f32(bv[1], x0, 1);
@@ -135,6 +139,7 @@ void aio_f32_gemm_rows_ukernel__neon(size_t k, size_t mr, const float *a, size_t
                 c1 = vfmaq_laneq_f32(c1, bv[7], x1, 3);
                 c0 = vfmaq_laneq_f32(c0, bv[6], x1, 2);
                 vst1q_f32(ci, vaddq_f32(c0, c1));
+                AIO_MCA_END();
             }
         }
         for (size_t j = nv; j < nc; j++)
@@ -170,6 +175,7 @@ AIO_INLINE void dot_mrxnr(const size_t MR, const size_t NR, size_t k, const floa
             acc[i][j] = vdupq_n_f32(0.0f);
     size_t p = 0;
     for (; p + 4 <= k; p += 4) {
+        AIO_MCA_BEGIN("dot_mrxnr__neon");
         float32x4_t av[4];
 #pragma GCC unroll 4
         for (size_t i = 0; i < MR; i++)
@@ -181,6 +187,7 @@ AIO_INLINE void dot_mrxnr(const size_t MR, const size_t NR, size_t k, const floa
             for (size_t i = 0; i < MR; i++)
                 acc[i][j] = vfmaq_f32(acc[i][j], av[i], wv);
         }
+        AIO_MCA_END();
     }
 #pragma GCC unroll 4
     for (size_t i = 0; i < MR; i++)

@@ -8,6 +8,7 @@
  * epilogue. Tested under qemu only. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
+#include "aio_mca.h"
 
 #include "qd8_gemm_common.h"
 
@@ -35,6 +36,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
         for (int c = 0; c < 8; c++)
             acc[r][c] = vdupq_n_s32(0);
     for (size_t p = 0; p < kp; p += 16, wp += 256) {
+        AIO_MCA_BEGIN("qd8_tile__neoni8mm");
         int8x16_t a[RP][2]; /* [pair][k half]: rows 2r, 2r+1, 8 K each */
 #pragma GCC unroll 2
         for (int r = 0; r < rp; r++) {
@@ -59,6 +61,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
                 for (int c = 0; c < 8; c++)
                     acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
         }
+        AIO_MCA_END();
     }
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;

@@ -7,6 +7,7 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #include <string.h>
+#include "aio_mca.h"
 
 #include "wgemm_driver.h"
 
@@ -57,8 +58,11 @@
             for (size_t j = 0; j < NR; j++)                                                  \
                 acc[i][j] = vdupq_n_f32(0.0f);                                               \
         size_t p = 0;                                                                        \
-        for (; p + 8 <= k; p += 8)                                                           \
+        for (; p + 8 <= k; p += 8) {                                                         \
+            AIO_MCA_BEGIN("dot_" #FMT "__neon");                                             \
             DOT_STEP(a + p, lda, LOADW_##FMT, p);                                            \
+            AIO_MCA_END();                                                                   \
+        }                                                                                    \
         if (p < k) {                                                                         \
             float at[4][8];                                                                  \
             memset(at, 0, sizeof at);                                                        \
