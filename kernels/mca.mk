@@ -16,3 +16,15 @@ mca:
 	$(PYTHON) scripts/mca_report.py --mca $(LLVM_MCA) --build $(BUILD)/mca \
 	    --aarch64-cc "$(AARCH64_CC)" --aarch64-flags "$(AARCH64_CFLAGS)" \
 	    --x86-cc "$(CC)" --x86-flags "$(CFLAGS_COMMON)" $(MCA_ARGS)
+
+# make mca-calibrate: measured cycles per iteration of the AVX2 loops that
+# make mca models (best of many short runs; see bench/bench_mca_calibrate.c
+# and docs/arm.md for the comparison).
+MCA_CALIBRATE := $(BUILD)/bench/bench_mca_calibrate
+$(MCA_CALIBRATE): bench/bench_mca_calibrate.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+.PHONY: mca-calibrate
+mca-calibrate: $(MCA_CALIBRATE)
+	$(MCA_CALIBRATE) $(MCA_CALIBRATE_ARGS)
