@@ -10,7 +10,9 @@
 
 #include "qd8_gemm_common.h"
 
-#define AIO_TARGET __attribute__((target("arch=armv8.2-a+dotprod")))
+/* no-schedule-insns: gcc's pre-allocation scheduler hoists all 16 W loads
+ * of a step next to 16 accumulators and spills (4-row tile). */
+#define AIO_TARGET __attribute__((target("arch=armv8.2-a+dotprod"), optimize("no-schedule-insns")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
 
 enum { MR = 4 };
