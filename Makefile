@@ -80,6 +80,7 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 -include kernels/stack_check.mk
 -include kernels/qd8_quantize.mk
 -include kernels/sdpa_neon.mk
+-include kernels/mca.mk
 -include env/env.mk
 -include tests/tests.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

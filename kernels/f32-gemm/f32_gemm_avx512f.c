@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include "f32_gemm_driver.h"
+#include "aio_mca.h"
 
 #define AIO_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
@@ -47,6 +48,7 @@ AIO_INLINE void gemm_mrx32(const size_t MR, size_t kc, const float *a, const flo
     for (size_t i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (size_t p = 0; p < kc; p++) {
+        AIO_MCA_BEGIN("gemm_mrx32__avx512f");
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
         b += ldb;
 #pragma GCC unroll 16
@@ -56,6 +58,7 @@ AIO_INLINE void gemm_mrx32(const size_t MR, size_t kc, const float *a, const flo
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
         a += MR;
+        AIO_MCA_END();
     }
 
     const __m512 alpha = _mm512_set1_ps(o->alpha), beta = _mm512_set1_ps(o->beta);
@@ -239,8 +242,11 @@ AIO_INLINE void dot_mrxnr(const size_t MR, const size_t NR, size_t k, const floa
         for (size_t j = 0; j < NR; j++)
             acc[i][j] = _mm512_setzero_ps();
     size_t p = 0;
-    for (; p + 16 <= k; p += 16)
+    for (; p + 16 <= k; p += 16) {
+        AIO_MCA_BEGIN("dot_mrxnr__avx512f");
         AIO_DOT_STEP(_mm512_loadu_ps(a + i * lda + p), _mm512_loadu_ps(wr[j] + p));
+        AIO_MCA_END();
+    }
     if (p < k) {
         const __mmask16 km = mask_first(k - p);
         AIO_DOT_STEP(_mm512_maskz_loadu_ps(km, a + i * lda + p), _mm512_maskz_loadu_ps(km, wr[j] + p));

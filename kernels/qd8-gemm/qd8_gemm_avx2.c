@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "qd8_gemm_common.h"
+#include "aio_mca.h"
 
 #define AIO_TARGET __attribute__((target("avx2,fma")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
@@ -29,6 +30,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     for (int i = 0; i < mr; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_si256();
     for (size_t q = 0; q < groups; q++) {
+        AIO_MCA_BEGIN("qd8_tile__avx2");
         const __m256i w0 = _mm256_load_si256((const __m256i *)(wp + 64 * q));
         const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 64 * q + 32));
         #pragma GCC unroll 8
@@ -41,6 +43,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
             acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(p0, ones));
             acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(p1, ones));
         }
+        AIO_MCA_END();
     }
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;

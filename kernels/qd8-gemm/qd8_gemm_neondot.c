@@ -6,10 +6,13 @@
  * scalar epilogue. Tested under qemu only. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
+#include "aio_mca.h"
 
 #include "qd8_gemm_common.h"
 
-#define AIO_TARGET __attribute__((target("arch=armv8.2-a+dotprod")))
+/* no-schedule-insns: gcc's pre-allocation scheduler hoists all 16 W loads
+ * of a step next to 16 accumulators and spills (4-row tile). */
+#define AIO_TARGET __attribute__((target("arch=armv8.2-a+dotprod"), optimize("no-schedule-insns")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
 
 enum { MR = 4 };
@@ -29,6 +32,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
         for (int c = 0; c < 4; c++)
             acc[i][c] = vdupq_n_s32(0);
     for (size_t p = 0; p < kp; p += 16, wp += 256) {
+        AIO_MCA_BEGIN("qd8_tile__neondot");
         int8x16_t a[MR];
         #pragma GCC unroll 8
         for (int i = 0; i < mr; i++)
@@ -50,6 +54,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
         GROUP(2);
         GROUP(3);
 #undef GROUP
+        AIO_MCA_END();
     }
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;

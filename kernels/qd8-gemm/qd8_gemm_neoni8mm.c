@@ -8,6 +8,7 @@
  * epilogue. Tested under qemu only. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
+#include "aio_mca.h"
 
 #include "qd8_gemm_common.h"
 
@@ -35,6 +36,7 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
         for (int c = 0; c < 8; c++)
             acc[r][c] = vdupq_n_s32(0);
     for (size_t p = 0; p < kp; p += 16, wp += 256) {
+        AIO_MCA_BEGIN("qd8_tile__neoni8mm");
         int8x16_t a[RP][2]; /* [pair][k half]: rows 2r, 2r+1, 8 K each */
 #pragma GCC unroll 2
         for (int r = 0; r < rp; r++) {
@@ -43,6 +45,10 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
             a[r][0] = vreinterpretq_s8_s64(vzip1q_s64(x, y));
             a[r][1] = vreinterpretq_s8_s64(vzip2q_s64(x, y));
         }
+        /* The zips (16 W + 4 A per step, on the same two V pipes as SMMLA)
+         * cap this loop at about 50% (N1 model) / 67% (AmpereOne, one SMMLA
+         * per cycle) of the SMMLA bound; a pack layout with channel pairs
+         * interleaved by 8 K would remove the W zips (docs/arm.md). */
 #pragma GCC unroll 2
         for (int h = 0; h < 2; h++) { /* groups 2h, 2h+1: K 8h..8h+7 */
             int8x16_t wv[8];
@@ -59,11 +65,16 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
                 for (int c = 0; c < 8; c++)
                     acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
         }
+        AIO_MCA_END();
     }
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;
+    /* Unrolled: a run-time index into acc[][] would keep it in memory
+     * for the whole K loop. */
+#pragma GCC unroll 2
     for (int r = 0; r < rp; r++) {
         int32_t t[2][16];
+#pragma GCC unroll 8
         for (int c = 0; c < 8; c++) { /* acc: (row 2r, ch 2c), (2r, 2c+1), (2r+1, 2c), (2r+1, 2c+1) */
             t[0][2 * c] = vgetq_lane_s32(acc[r][c], 0);
             t[0][2 * c + 1] = vgetq_lane_s32(acc[r][c], 1);

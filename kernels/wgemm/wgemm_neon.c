@@ -7,10 +7,14 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #include <string.h>
+#include "aio_mca.h"
 
 #include "wgemm_driver.h"
 
 #define AIO_INLINE static inline __attribute__((always_inline))
+/* gcc's pre-allocation scheduler hoists every W load of a step next to
+ * 16 accumulators (2-row tile) and spills; without it nothing spills. */
+#define AIO_NOSCHED __attribute__((optimize("no-schedule-insns")))
 
 #define LOADW_f16(p, lo, hi)                                             \
     do {                                                                 \
@@ -52,13 +56,16 @@
     AIO_INLINE void dot_##FMT(const size_t MR, const size_t NR, size_t k, const float *a,   \
                               size_t lda, const T *const *wr, float *out)                   \
     {                                                                                        \
-        float32x4_t acc[4][8];                                                               \
-        for (size_t i = 0; i < MR; i++)                                                      \
-            for (size_t j = 0; j < NR; j++)                                                  \
+        float32x4_t acc[4][8]; /* unrolled loops only: a run-time index keeps it in memory */ \
+        _Pragma("GCC unroll 4") for (size_t i = 0; i < MR; i++)                              \
+            _Pragma("GCC unroll 8") for (size_t j = 0; j < NR; j++)                          \
                 acc[i][j] = vdupq_n_f32(0.0f);                                               \
         size_t p = 0;                                                                        \
-        for (; p + 8 <= k; p += 8)                                                           \
+        for (; p + 8 <= k; p += 8) {                                                         \
+            AIO_MCA_BEGIN("dot_" #FMT "__neon");                                             \
             DOT_STEP(a + p, lda, LOADW_##FMT, p);                                            \
+            AIO_MCA_END();                                                                   \
+        }                                                                                    \
         if (p < k) {                                                                         \
             float at[4][8];                                                                  \
             memset(at, 0, sizeof at);                                                        \
@@ -66,8 +73,8 @@
                 memcpy(at[i], a + i * lda + p, (k - p) * sizeof(float));                     \
             DOT_STEP(&at[0][0], 8, LOADW_##FMT, p);                                          \
         }                                                                                    \
-        for (size_t i = 0; i < MR; i++)                                                      \
-            for (size_t j = 0; j < NR; j++)                                                  \
+        _Pragma("GCC unroll 4") for (size_t i = 0; i < MR; i++)                              \
+            _Pragma("GCC unroll 8") for (size_t j = 0; j < NR; j++)                          \
                 out[i * AIO_WGEMM_WT + j] = vaddvq_f32(acc[i][j]);                           \
     }                                                                                        \
     AIO_INLINE void dot8_##FMT(const size_t MR, size_t k, const float *a, size_t lda,       \
@@ -80,16 +87,16 @@
         for (size_t j = 0; j < nr_valid; j += NR)                                            \
             dot_##FMT(MR, NR, k, a, lda, wr + j, out + j);                                   \
     }                                                                                        \
-    static void dot1_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
+    AIO_NOSCHED static void dot1_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
                            size_t nv, float *out)                                           \
     { dot8_##FMT(1, k, a, lda, w, ldw, nv, out); }                                           \
-    static void dot2_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
+    AIO_NOSCHED static void dot2_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
                            size_t nv, float *out)                                           \
     { dot8_##FMT(2, k, a, lda, w, ldw, nv, out); }                                           \
-    static void dot3_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
+    AIO_NOSCHED static void dot3_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
                            size_t nv, float *out)                                           \
     { dot8_##FMT(3, k, a, lda, w, ldw, nv, out); }                                           \
-    static void dot4_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
+    AIO_NOSCHED static void dot4_##FMT(size_t k, const float *a, size_t lda, const void *w, size_t ldw, \
                            size_t nv, float *out)                                           \
     { dot8_##FMT(4, k, a, lda, w, ldw, nv, out); }                                           \
     static void expand_##FMT(size_t kp, const void *w, float scale, float *dst)             \
