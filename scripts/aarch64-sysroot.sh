@@ -203,7 +203,19 @@ PYEOF
   stamp_set stubs "$WHEEL_KEY-3"
 fi
 
-# --- 4. What the guest reads as /proc/cpuinfo and the MIDR ---------------
+# --- 4. Bytecode ---------------------------------------------------------
+# Compiled here by the host's python3.11 (same .pyc magic as Debian's 3.11):
+# compiling torch's and transformers' modules under emulation would cost
+# every run tens of seconds.
+if ! stamp_ok pyc "$WHEEL_KEY-$DEB_KEY"; then
+  say "compiling bytecode"
+  "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' ||
+    { echo "aarch64-sysroot: $PY is not Python 3.11 (.pyc would not match)" >&2; exit 1; }
+  "$PY" -m compileall -q -j 0 -x '/tests?/' "$SITE" "$SYS/usr/lib/python3.11" >/dev/null 2>&1 || true
+  stamp_set pyc "$WHEEL_KEY-$DEB_KEY"
+fi
+
+# --- 5. What the guest reads as /proc/cpuinfo and the MIDR ---------------
 # qemu-user looks every path up under -L first. pytorch's cpuinfo parses
 # /proc/cpuinfo (the host's x86 one crashes it at import) and oneDNN reads
 # midr_el1: a Neoverse N1 (Altra), one entry per host CPU. Rewritten on every
