@@ -218,7 +218,7 @@ def main():
     ap.add_argument("--work", default="build/arm-suite")
     ap.add_argument("--qemu", default=os.environ.get("QEMU_AARCH64", "qemu-aarch64"))
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument("--timeout", type=int, default=1200)
+    ap.add_argument("--timeout", type=int, default=3600)
     ap.add_argument("--only", default="", help="comma-separated run names (default: all)")
     args = ap.parse_args()
     work = pathlib.Path(args.work)

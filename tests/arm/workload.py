@@ -10,11 +10,13 @@ import os
 import sys
 import time
 
+T_START = time.time()
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 OUT, GROUPS = sys.argv[1], sys.argv[2].split(",")
+print(f"workload: import torch took {time.time() - T_START:.1f} s", file=sys.stderr, flush=True)
 HAVE_AIO_OPS = hasattr(torch.ops, "aio") and hasattr(torch.ops.aio, "rope")
 out = {}
 
@@ -160,6 +162,7 @@ t0 = time.time()
 with torch.no_grad():
     for g in GROUPS:
         globals()["group_" + g]()
+        print(f"workload: group {g} done at {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
 out["_meta"] = {"have_aio_ops": HAVE_AIO_OPS, "torch": torch.__version__, "seconds": time.time() - t0,
                 "cuda": torch.cuda.is_available()}
 torch.save(out, OUT)
