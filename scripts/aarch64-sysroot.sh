@@ -237,6 +237,11 @@ CPU revision	: 1
 EOF
   mkdir -p "$SYS/sys/devices/system/cpu/cpu$i/regs/identification"
   echo 0x00000000413fd0c1 > "$SYS/sys/devices/system/cpu/cpu$i/regs/identification/midr_el1"
+  # The fake cpuN folder hides the host's from a directory listing (aio
+  # finds a CPU's NUMA node as a nodeN entry there): link the host's entries.
+  for e in /sys/devices/system/cpu/cpu$i/*; do
+    [ -e "$e" ] && [ "${e##*/}" != regs ] && ln -sfn "$e" "$SYS/sys/devices/system/cpu/cpu$i/${e##*/}"
+  done
 done
 mv "$SYS/proc/cpuinfo.tmp" "$SYS/proc/cpuinfo"
 # A machine with fewer CPUs than the one that built the cache: drop the extra.

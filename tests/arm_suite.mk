@@ -12,13 +12,14 @@
 AARCH64_CXX    ?= aarch64-linux-gnu-g++
 AARCH64_ROOT   := $(BUILD)/aarch64-root
 AARCH64_SYS    := $(AARCH64_ROOT)/sysroot
-ARM_STAMP      := $(AARCH64_ROOT)/.stamp-stubs
 ARM_LIBDIRS    := $(AARCH64_SYS)/usr/lib/aarch64-linux-gnu $(AARCH64_SYS)/lib/aarch64-linux-gnu
 comma          := ,
 ARM_LDFLAGS    := $(addprefix -L,$(ARM_LIBDIRS)) $(addprefix -Wl$(comma)-rpath-link$(comma),$(ARM_LIBDIRS))
 
 # The root is a download, not a build product of sources: make runs the
-# script every time (it only checks its stamps when all is cached, < 1 s).
+# script every time (it only checks its stamps when all is cached, ~1 s of
+# CPU). The C objects need its headers: an order-only prerequisite, so one
+# script run per make, before them, and no rebuild when it ran.
 aarch64-root:
 	bash scripts/aarch64-sysroot.sh $(AARCH64_ROOT)
 
@@ -36,17 +37,12 @@ ARM_KERNEL_OBJS   := $(KERNEL_SRCS:%.c=$(BUILD)/aarch64/pic/%.o)
 ARM_DISPATCH_OBJS := $(DISPATCH_SRCS:%.cpp=$(BUILD)/aarch64/pic/%.o)
 
 $(BUILD)/aarch64/pic/interpose/%.o $(BUILD)/aarch64/pic/env/%.o: ARM_VIS := -fvisibility=hidden
-$(BUILD)/aarch64/pic/%.o: %.c | $(ARM_STAMP)
+$(BUILD)/aarch64/pic/%.o: %.c | aarch64-root
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(ARM_CFLAGS) $(ARM_VIS) -MMD -MP -c $< -o $@
 $(BUILD)/aarch64/pic/dispatch/%.o: dispatch/%.cpp | check-torch
 	@mkdir -p $(dir $@)
 	$(AARCH64_CXX) $(ARM_CXXFLAGS) -MMD -MP -c $< -o $@
-
-# The stamp is the root's last stage: sources need its headers. Building it
-# from a make rule keeps `make aarch64-libs` self-contained on a fresh tree.
-$(ARM_STAMP):
-	bash scripts/aarch64-sysroot.sh $(AARCH64_ROOT)
 
 $(ARM_PRELOAD): $(ARM_PRELOAD_OBJS) interpose/aio_preload.map
 	$(AARCH64_CC) -shared -o $@ $(ARM_PRELOAD_OBJS) \

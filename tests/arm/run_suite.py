@@ -238,7 +238,12 @@ def main():
     for name in names:
         cpu, preloaded, env, groups = RUNS[name]
         r = runs[name]
-        ref = runs.get(("n1" if cpu == N1 else "max") + "-stock")
+        ref_name = ("n1" if cpu == N1 else "max") + "-stock"
+        if ref_name not in runs and (work / f"{ref_name}.pt").exists():
+            # --only without the stock run: the reference a previous run saved
+            runs[ref_name] = {"out": torch.load(work / f"{ref_name}.pt", weights_only=False)}
+            print(f"  (reference {ref_name} from the previous run's {work / ref_name}.pt)")
+        ref = runs.get(ref_name)
         if r["out"] is None or name.endswith("-stock"):
             continue
         if ref is None or ref["out"] is None:
