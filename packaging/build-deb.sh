@@ -10,6 +10,8 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/DEBIAN" "$(dirname "$OUT")"
 SRC=$SRC BUILD=$BUILD DESTDIR=$STAGE BINDIR=/usr/bin AIO_LIBDIR=$libdir \
     MANDIR=/usr/share/man DOCDIR=/usr/share/doc/aio DEBIAN_DOCS=1 "$SRC/packaging/install.sh"
+# The torch versions this package serves, from the modules it holds.
+served=$(ls "$STAGE$libdir" | sed -n 's/^libaio_dispatch-torch\(.*\)\.so$/\1/p' | sort -V | sed '$!s/$/,/' | tr '\n' ' ' | sed 's/ $//')
 # Debian 12 sonames and the oldest versions with the symbols the binaries
 # use (libc 2.34: pthread and dl in libc proper). Torch is not a dependency:
 # it comes from pip, and the preload checks the one it finds.
@@ -32,8 +34,8 @@ Description: PyTorch CPU inference acceleration with no code change
  cover runs on PyTorch's own kernel, unchanged.
  .
  PyTorch itself is not part of this package (install it with pip); aio
- serves torch 2.11, 2.12 and 2.13 and runs any other version on stock
- kernels after one warning line.
+ serves torch $served and runs any other version on stock kernels
+ after one warning line.
 CONTROL
 (cd "$STAGE" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$STAGE/DEBIAN/md5sums"
 chmod 0644 "$STAGE/DEBIAN/control" "$STAGE/DEBIAN/md5sums"

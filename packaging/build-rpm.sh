@@ -11,6 +11,8 @@ top=$STAGE/top root=$STAGE/root
 mkdir -p "$top"/{BUILD,RPMS,SOURCES,SPECS,SRPMS,BUILDROOT} "$root" "$(dirname "$OUT")"
 SRC=$SRC BUILD=$BUILD DESTDIR=$root BINDIR=/usr/bin AIO_LIBDIR=$libdir \
     MANDIR=/usr/share/man DOCDIR=/usr/share/doc/aio "$SRC/packaging/install.sh"
+# The torch versions this package serves, from the modules it holds.
+served=$(ls "$root$libdir" | sed -n 's/^libaio_dispatch-torch\(.*\)\.so$/\1/p' | sort -V | sed '$!s/$/,/' | tr '\n' ' ' | sed 's/ $//')
 files=$( (cd "$root" && find . -type f -printf '/%P\n' | sort) )
 spec=$top/SPECS/aio.spec
 cat > "$spec" <<SPEC
@@ -32,7 +34,7 @@ NEON/SVE and x86 AVX2/AVX-512): started with aio-run, or with its library
 in LD_PRELOAD, it registers its own C kernels at PyTorch's CPU dispatcher.
 Anything it does not cover runs on PyTorch's own kernel, unchanged.
 PyTorch itself is not a dependency (install it with pip); aio serves
-torch 2.11, 2.12 and 2.13 and runs any other version on stock kernels.
+torch $served and runs any other version on stock kernels.
 
 %install
 mkdir -p %{buildroot}

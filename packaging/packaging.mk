@@ -26,7 +26,7 @@ PKG_STRIP   ?= $(if $(filter arm64,$(PKG_ARCH)),aarch64-linux-gnu-strip,strip)
 # A native package needs every supported torch; a cross build packages the
 # modules it has (the aarch64 build rules live in the cross-build suite).
 PKG_REQUIRE ?= $(if $(filter $(BUILD),$(PKG_BUILD)),$(AIO_TORCH_MINORS),)
-PKG_DEPS    := $(if $(filter $(BUILD),$(PKG_BUILD)),all modules,$(PRINT_CONFIG))
+PKG_DEPS    := $(if $(filter $(BUILD),$(PKG_BUILD)),all modules,$(PRINT_CONFIG) $(PKG_BUILD)/aio-print-config)
 DEB_FILE    := $(PKG_DIR)/aio_$(AIO_VERSION)_$(PKG_ARCH).deb
 RPM_FILE    := $(PKG_DIR)/aio-$(AIO_VERSION)-1.$(PKG_RPMARCH).rpm
 
@@ -51,6 +51,15 @@ rpm: $(PKG_DEPS)
 
 packages: deb rpm
 
-# Tags that remain are explained in packaging/lintian.md.
+# Tags that remain (and any suppressed) are explained in packaging/lintian.md.
 lintian: deb
-	lintian --info --display-info --suppress-tags-from-file packaging/lintian-overrides $(DEB_FILE)
+	lintian --info --display-info --suppress-tags-from-file packaging/lintian-suppressed $(DEB_FILE)
+
+# A cross build directory gets its own aio-print-config (plain C, env/ only),
+# so the package's helper runs on the package's architecture.
+PKG_CC ?= $(if $(filter arm64,$(PKG_ARCH)),aarch64-linux-gnu-gcc,$(CC))
+ifneq ($(abspath $(PKG_BUILD)),$(abspath $(BUILD)))
+$(PKG_BUILD)/aio-print-config: env/print_config_main.c $(ENV_SRCS)
+	@mkdir -p $(dir $@)
+	$(PKG_CC) $(CFLAGS_COMMON) -o $@ $^
+endif

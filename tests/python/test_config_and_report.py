@@ -88,7 +88,7 @@ def report_rows(lines):
     """The op rows of the table: every line between the header and the summary."""
     head = next(i for i, l in enumerate(lines) if l.split()[1:3] == ["op", "calls"])
     end = next(i for i, l in enumerate(lines) if l.startswith("aio: summary:"))
-    return [l.split() for l in lines[head + 1:end]], lines[end]
+    return [l.split()[1:] for l in lines[head + 1:end]], lines[end]
 
 
 def test_profiler_lists_called_ops_slowest_first_with_summary(tmp_path):
