@@ -12,4 +12,6 @@ OLD_TORCH_TESTS ?= tests/python/test_gemm_ops.py tests/python/test_activation_op
 test-oldtorch: all modules
 	@test -x $(AIO_OLD_TORCH_PYTHON) || { echo "make: no torch 2.12 venv at $(AIO_OLD_TORCH_PYTHON); run scripts/setup.sh" >&2; exit 1; }
 	@echo "== per-op tests on torch $$($(AIO_OLD_TORCH_PYTHON) -c 'import importlib.metadata as m; print(m.version("torch"))') ($(AIO_OLD_TORCH_PYTHON))"
+	@for py in $(PYTHON) $(AIO_OLD_TORCH_PYTHON); do AIO_PROFILER=1 $(AIO_RUN) $$py tests/python/workloads/ffn_model.py 2>&1 | \
+	    grep -E "^torch |^aio: summary"; done
 	AIO_OLD_TORCH_PYTHON=$(AIO_OLD_TORCH_PYTHON) $(AIO_OLD_TORCH_PYTHON) -m pytest -q $(OLD_TORCH_TESTS)

@@ -116,10 +116,13 @@ def test_deb_installs_runs_outside_the_tree_and_purges_clean(packages, tmp_path)
     assert p.returncode == 0, p.stderr
     assert sh(["dpkg-query", "-W", "aio"], check=False).returncode != 0
     left = set(sh(["find", "/usr", "/etc", "-xdev"]).stdout.split()) - before
-    assert not [f for f in left if "aio" in f], sorted(left)
-    for f in deb_files(deb):
+    ours = deb_files(deb)
+    assert not [f for f in left if f in ours or "/aio/" in f or f.endswith("/aio") or "aio-run" in f
+                or "aio.7" in f], sorted(left)
+    for f in ours:
         assert not Path(f).exists(), f
     assert not Path(LIBDIR_DEB).exists() and not Path("/usr/share/doc/aio").exists()
+    assert not list(Path("/var/lib/dpkg/info").glob("aio.*"))
 
 
 def rpm_unpack(rpm, root):

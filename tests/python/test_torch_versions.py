@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, PRELOAD, aio_lines, clean_env, run
+from conftest import AIO_RUN, BUILD, PRELOAD, ROOT, aio_lines, clean_env, run
 
 OLD_PY = Path(os.environ.get("AIO_OLD_TORCH_PYTHON", "/opt/aio/venv-torch2.12/bin/python"))
 
@@ -131,3 +131,20 @@ def test_real_torch_2_12_runs_accelerated(tmp_path):
     data = json.loads(prof.read_text())
     assert data["torch_version"].startswith("2.12.") and data["ops"]["aten::addmm"]["accelerated"] == 1
     assert r["err"] < 1e-4
+
+
+@pytest.mark.parametrize("python", [
+    pytest.param(Path(sys.executable), id="torch-2.13"),
+    pytest.param(OLD_PY, id="torch-2.12", marks=needs_old_torch)])
+def test_same_model_accelerated_on_each_torch(python, tmp_path):
+    """The same model under aio-run on 2.13 and on 2.12: its Linears, GELUs
+    and LayerNorms run on aio's kernels and the output matches float64."""
+    prof = tmp_path / "prof.json"
+    p = run([str(AIO_RUN), str(python), str(ROOT / "tests/python/workloads/ffn_model.py")], preload=False,
+            env={"AIO_PROFILER_FILE": prof})
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert r["err"] < 1e-3, r
+    ops = json.loads(prof.read_text())["ops"]
+    # fp32 forward on aio; the float64 reference forward falls back (dtype).
+    assert ops["aten::addmm"]["accelerated"] == 5 and ops["aten::addmm"]["fallback"] == {"dtype": 5}
+    assert ops["aten::gelu"]["accelerated"] == 2 and ops["aten::native_layer_norm"]["accelerated"] == 2
