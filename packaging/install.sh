@@ -69,4 +69,4 @@ else
     install -m 0644 "$SRC/packaging/changelog" "$DESTDIR$DOCDIR/changelog"
     install -m 0644 "$SRC/packaging/copyright" "$DESTDIR$DOCDIR/copyright"
 fi
-echo "install: aio $(cat "$SRC/VERSION") into ${DESTDIR:-/} (torch ${mods[*]}; preload in $AIO_LIBDIR)" >&2
+echo "install: aio $(cat "$SRC/VERSION") into ${DESTDIR:-/} (torch $(printf "%s\n" "${mods[@]}" | sort -V | tr "\n" " " | sed "s/ $//"); preload in $AIO_LIBDIR)" >&2
