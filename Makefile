@@ -37,7 +37,7 @@ AIO_RUN     := $(BUILD)/aio-run
 PRINT_CONFIG := $(BUILD)/aio-print-config
 
 .PHONY: all test test-c test-python test-aarch64 bench bench-llm demo clean check-torch
-.PHONY: bench-models
+.PHONY: bench-models modules
 all: $(PRELOAD) $(DISPATCH) $(AIO_RUN) $(PRINT_CONFIG)
 
 check-torch:
@@ -71,7 +71,7 @@ $(DISPATCH): $(DISPATCH_OBJS) $(KERNEL_OBJS)
 
 $(AIO_RUN): packaging/aio-run.sh VERSION
 	@mkdir -p $(dir $@)
-	sed 's/@AIO_VERSION@/$(shell cat VERSION)/' $< > $@ && chmod +x $@
+	sed -e 's/@AIO_VERSION@/$(shell cat VERSION)/' -e 's|@AIO_LIBDIR_REL@|../lib/aio|' $< > $@ && chmod +x $@
 
 $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^
@@ -84,6 +84,9 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 -include env/env.mk
 -include tests/tests.mk
 -include tests/arm_suite.mk
+-include dispatch/modules.mk
+-include packaging/packaging.mk
+-include tests/oldtorch.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The README's test command: C unit tests (fast), the aarch64 kernels under
@@ -92,8 +95,10 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 test: all
 	$(MAKE) test-c
 	$(MAKE) test-aarch64
+	$(MAKE) modules
 	$(MAKE) test-python
 	$(MAKE) test-arm
+	$(MAKE) test-oldtorch
 
 bench: all
 	$(PYTHON) bench/bench_preload_cost.py

@@ -60,7 +60,7 @@ typedef struct aio_config {
     int merge_linear;             /* AIO_MERGE_LINEAR            0|1 */
     aio_filter quantize_int8;     /* AIO_QUANTIZE_INT8_FILTER (alias: AIO_QUANTIZE_INT8=ALL) */
     int int8_out_dtype;           /* AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE  enum aio_out_dtype */
-    int profiler;                 /* AIO_PROFILER                0|1 */
+    int profiler;                 /* AIO_PROFILER                0..2 (2: every op) */
     char profiler_file[4096];     /* AIO_PROFILER_FILE           "" = none */
     int max_isa;                  /* AIO_MAX_ISA                 enum aio_isa_cap */
     char dispatch_lib[4096];      /* AIO_DISPATCH_LIB            "" = next to the preload */
@@ -101,6 +101,9 @@ void aio_config_print(const aio_config *cfg, FILE *out);
 
 /* The README variable table (Markdown), generated from the option table. */
 void aio_config_print_markdown(FILE *out);
+
+/* The same rows as roff .TP entries, for the man pages' ENVIRONMENT. */
+void aio_config_print_man(FILE *out);
 
 /* Does the filter match this name? Full-match semantics. Unset: no. */
 int aio_filter_match(const aio_filter *f, const char *name);

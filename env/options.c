@@ -65,14 +65,14 @@ static const aio_option options[] = {
     {"AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE", OPT_ENUM, FIELD(int8_out_dtype), .def = AIO_OUT_DTYPE_FP32, .active = 1,
      .values = out_dtype_names,
      .doc = "FP16: the INT8 filter also quantizes FullyConnected layers of fp16 models (`model.half()`), writing fp16 outputs. FP32: INT8 applies to fp32 models only."},
-    {"AIO_PROFILER", OPT_BOOL, FIELD(profiler), .def = 0, .active = 1,
-     .doc = "Print a per-op time table when the process exits."},
+    {"AIO_PROFILER", OPT_INT, FIELD(profiler), .def = 0, .min = 0, .max = 2, .active = 1,
+     .doc = "Per-op report on stderr at exit: 1 the ops that were called, slowest first, with each one's share of time on aio's kernels and a summary line; 2 every op aio overrides; 0 none."},
     {"AIO_PROFILER_FILE", OPT_PATH, FIELD(profiler_file), .active = 1,
      .doc = "Also write the per-op report as JSON to this file."},
     {"AIO_MAX_ISA", OPT_ENUM, FIELD(max_isa), .def = AIO_ISA_CAP_NATIVE, .values = isa_names, .active = 1,
      .doc = "Cap the kernels' instruction set, to test the slower paths on a fast CPU."},
     {"AIO_DISPATCH_LIB", OPT_PATH, FIELD(dispatch_lib), .active = 1,
-     .doc = "Dispatch module to load. Unset: `libaio_dispatch.so` next to the preload."},
+     .doc = "Dispatch module to load. Unset: the one for the loaded torch beside the preload (`libaio_dispatch-torch2.12.so` for torch 2.12), else `libaio_dispatch.so` there."},
     {"AIO_WEIGHT_CACHE_MB", OPT_INT, FIELD(weight_cache_mb), .def = 8192, .min = 0, .max = 1 << 24, .active = 1,
      .doc = "Memory for converted weights of the implicit modes, in MiB; least recently used out first. 0: no conversion."},
     {"AIO_TORCH_VERSION_CHECK", OPT_BOOL, FIELD(strict_version), .def = 1, .active = 1,
@@ -469,5 +469,50 @@ void aio_config_print_markdown(FILE *out)
         md_cell(out, status);
         md_cell(out, o->doc);
         fputs("|\n", out);
+    }
+}
+
+/* ---- man page (aio(7), aio-run(1)) ------------------------------------- */
+
+/* Markdown-ish doc text as roff: `code` in bold (with real minus signs),
+ * backslashes escaped; no line starts with a control character. */
+static void man_text(FILE *out, const char *s)
+{
+    int code = 0;
+    if (*s == '.' || *s == '\'') fputs("\\&", out);
+    for (; *s; s++) {
+        if (*s == '`') {
+            fputs(code ? "\\fR" : "\\fB", out);
+            code = !code;
+        } else if (*s == '\\') fputs("\\e", out);
+        else if (*s == '-' && code) fputs("\\-", out);
+        else fputc(*s, out);
+    }
+    if (code) fputs("\\fR", out);
+}
+
+/* One .TP entry per variable, for the ENVIRONMENT section of the man pages:
+ * the same rows, defaults and accepted values as the README table. */
+void aio_config_print_man(FILE *out)
+{
+    for (int i = 0; i < N_OPTIONS; i++) {
+        const aio_option *o = &options[i];
+        char def[40], acc[200], line[600];
+        default_text(o, def, sizeof def);
+        accepted_text(o, 1, acc, sizeof acc);
+        fprintf(out, ".TP\n.B %s\n", o->name);
+        snprintf(line, sizeof line, "%s, default %s%s%s; accepts %s.", type_name(o),
+                 strcmp(def, "unset") ? "`" : "", def, strcmp(def, "unset") ? "`" : "", acc);
+        man_text(out, line);
+        fputs("\n.br\n", out);
+        man_text(out, o->doc);
+        fputc('\n', out);
+        if (o->type == OPT_ALIAS) {
+            snprintf(line, sizeof line, "Deprecated: use `%s=\"%s\"`.", o->alias_of, o->alias_means);
+            fputs(".br\n", out);
+            man_text(out, line);
+            fputc('\n', out);
+        }
+        if (!o->active) fputs(".br\nParsed and checked, but not active in this release.\n", out);
     }
 }

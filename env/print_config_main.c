@@ -10,9 +10,10 @@ static const char *real_getenv(const char *name) { return getenv(name); }
 
 static void usage(FILE *out)
 {
-    fputs("usage: aio-print-config [--markdown | --help]\n"
+    fputs("usage: aio-print-config [--markdown | --man | --help]\n"
           "  (no option)  parse the AIO_* environment: diagnostics to stderr, settings to stdout\n"
           "  --markdown   print the variable table for README.md\n"
+          "  --man        print the variables as roff, for the man pages\n"
           "  --help       this text\n",
           out);
 }
@@ -22,6 +23,10 @@ int main(int argc, char **argv)
     if (argc > 1) {
         if (strcmp(argv[1], "--markdown") == 0 && argc == 2) {
             aio_config_print_markdown(stdout);
+            return 0;
+        }
+        if (strcmp(argv[1], "--man") == 0 && argc == 2) {
+            aio_config_print_man(stdout);
             return 0;
         }
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

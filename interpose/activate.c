@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aio_host_api.h"
 #include "aio_log.h"
@@ -28,19 +29,6 @@ static int promote_torch_libs(struct dl_phdr_info *info, size_t size, void *data
     return 0;
 }
 
-static int resolve_module_path(const aio_config *cfg, char *path, size_t len)
-{
-    if (cfg->dispatch_lib[0]) {
-        snprintf(path, len, "%s", cfg->dispatch_lib);
-        return 0;
-    }
-    char dir[PATH_MAX];
-    if (aio_self_dir(dir, sizeof dir) != 0)
-        return -1;
-    snprintf(path, len, "%s/libaio_dispatch.so", dir);
-    return 0;
-}
-
 static void passthrough(const char *why)
 {
     aio_log(AIO_LOG_WARN, "%s; running on stock PyTorch kernels", why);
@@ -58,20 +46,27 @@ void aio_activate(void)
     if (aio_log_level() >= AIO_LOG_DEBUG)
         aio_config_print(cfg, stderr);
 
-    if (resolve_module_path(cfg, module, sizeof module) != 0) {
+    if (aio_module_pick(cfg, g_torch.version, module, sizeof module) != 0) {
         passthrough("cannot locate the dispatch module");
         return;
     }
+    char supported[256];
     if (aio_elf_read_section_string(module, AIO_TORCH_VERSION_SECTION, built_for, sizeof built_for) != 0) {
-        snprintf(msg, sizeof msg, "dispatch module %s is missing or unreadable", module);
+        /* An install has only versioned modules: no module for this torch
+         * is an unsupported torch, not a broken install. */
+        if (!cfg->dispatch_lib[0] && access(module, F_OK) != 0 &&
+            aio_module_supported(cfg, module, supported, sizeof supported) > 0)
+            snprintf(msg, sizeof msg, "torch %s at %s is not supported: this aio build supports torch %s",
+                     g_torch.version[0] ? g_torch.version : "of unknown version", g_torch.lib_dir, supported);
+        else
+            snprintf(msg, sizeof msg, "dispatch module %s is missing or unreadable", module);
         passthrough(msg);
         return;
     }
     if (cfg->strict_version && !aio_torch_version_compatible(g_torch.version, built_for)) {
-        int maj = 0, min = 0;
-        sscanf(built_for, "%d.%d", &maj, &min);
-        snprintf(msg, sizeof msg, "torch %s at %s is not supported: this aio build supports torch %d.%d.x",
-                 g_torch.version[0] ? g_torch.version : "of unknown version", g_torch.lib_dir, maj, min);
+        aio_module_supported(cfg, module, supported, sizeof supported);
+        snprintf(msg, sizeof msg, "torch %s at %s is not supported: this aio build supports torch %s",
+                 g_torch.version[0] ? g_torch.version : "of unknown version", g_torch.lib_dir, supported);
         passthrough(msg);
         return;
     }
@@ -90,6 +85,7 @@ void aio_activate(void)
         passthrough(msg);
         return;
     }
+    aio_log(AIO_LOG_DEBUG, "dispatch module %s, built for torch %s", module, built_for);
     aio_log(AIO_LOG_DEBUG, "all %d imported symbols of %s are exported by the loaded torch", checked, module);
 
     void *h = aio_real_dlopen(module, RTLD_NOW | RTLD_LOCAL);

@@ -42,6 +42,14 @@ int aio_elf_read_section_string(const char *path, const char *section, char *buf
  * missing symbols go to missing (comma-separated). */
 int aio_elf_check_imports(const char *module, char *missing, size_t len, int *checked);
 
+/* Dispatch module choice (module_select.c): AIO_DISPATCH_LIB, else
+ * libaio_dispatch-torch<major>.<minor>.so for this torch beside the preload,
+ * else libaio_dispatch.so there. 0 on success. */
+int aio_module_pick(const aio_config *cfg, const char *torch_version, char *path, size_t len);
+/* The torch versions the available modules serve, as text for the one
+ * "not supported" line ("2.11.x, 2.12.x and 2.13.x"); returns how many. */
+int aio_module_supported(const aio_config *cfg, const char *picked, char *out, size_t len);
+
 /* Activation (activate.c): find torch, check, load and init the module. */
 void aio_activate(void);
 

@@ -1,7 +1,8 @@
 /* Per-op counters: calls, accelerated calls, fallbacks by reason, time.
  * Always counted (relaxed atomics, a few ns); timed only when AIO_PROFILER
- * or AIO_PROFILER_FILE is set. Reported at exit as a table on stderr and/or
- * JSON whose key names other tools rely on. */
+ * or AIO_PROFILER_FILE is set. Reported at exit as a table on stderr (the
+ * ops that were called; AIO_PROFILER=2: every op) and/or JSON of every op,
+ * whose key names other tools rely on. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,7 +19,8 @@
 typedef struct op_stats {
     char name[96];
     atomic_ullong outcome[AIO_FB_COUNT]; /* [AIO_ACCELERATED] + one per reason */
-    atomic_ullong ns;
+    atomic_ullong ns;     /* every timed call */
+    atomic_ullong ns_acc; /* the accelerated ones: time on aio's kernels */
     atomic_uint logged_reasons; /* bit per reason: the debug line is printed once */
 } op_stats;
 
@@ -70,8 +72,11 @@ void aio_prof_record(int op, int reason, uint64_t ns)
         return;
     op_stats *s = &g_ops[op];
     atomic_fetch_add_explicit(&s->outcome[reason], 1, memory_order_relaxed);
-    if (ns)
+    if (ns) {
         atomic_fetch_add_explicit(&s->ns, ns, memory_order_relaxed);
+        if (reason == AIO_ACCELERATED)
+            atomic_fetch_add_explicit(&s->ns_acc, ns, memory_order_relaxed);
+    }
     if (reason != AIO_ACCELERATED && aio_log_level() >= AIO_LOG_DEBUG) {
         unsigned bit = 1u << reason;
         if (!(atomic_fetch_or(&s->logged_reasons, bit) & bit))
@@ -107,26 +112,77 @@ static unsigned long long total_calls(op_stats *s)
     return t;
 }
 
-static void report_table(FILE *out)
+/* One op's numbers, read once so the table and its totals agree. */
+typedef struct op_row {
+    const char *name;
+    unsigned long long calls, acc, ns, ns_acc;
+    char reasons[256];
+} op_row;
+
+static int by_time_desc(const void *a, const void *b)
 {
-    int n = atomic_load(&g_nops);
-    fprintf(out, "aio: per-op report (torch %s, pid %d)\n", g_torch_version, (int)getpid());
-    fprintf(out, "aio: %-28s %10s %12s %10s %12s  %s\n", "op", "calls", "accelerated", "fallback", "time_ms",
-            "fallback reasons");
+    const op_row *x = a, *y = b;
+    if (x->ns != y->ns)
+        return x->ns < y->ns ? 1 : -1;
+    if (x->calls != y->calls)
+        return x->calls < y->calls ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static double pct(unsigned long long part, unsigned long long whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* The table people read: ops that were called (all ops with full != 0),
+ * slowest first, each with the share of its time spent on aio's kernels,
+ * then one line of totals. */
+static void report_table(FILE *out, int full)
+{
+    static op_row rows[MAX_OPS];
+    int n = atomic_load(&g_nops), shown = 0, called = 0;
+    unsigned long long calls = 0, acc = 0, ns = 0, ns_acc = 0;
     for (int i = 0; i < n; i++) {
         op_stats *s = &g_ops[i];
-        unsigned long long calls = total_calls(s), acc = atomic_load(&s->outcome[AIO_ACCELERATED]);
-        char reasons[256] = "";
+        op_row *r = &rows[shown];
+        r->name = s->name;
+        r->calls = total_calls(s);
+        r->acc = atomic_load(&s->outcome[AIO_ACCELERATED]);
+        r->ns = atomic_load(&s->ns);
+        r->ns_acc = atomic_load(&s->ns_acc);
         size_t used = 0;
-        for (int r = 1; r < AIO_FB_COUNT; r++) {
-            unsigned long long c = atomic_load(&s->outcome[r]);
-            if (c && used < sizeof reasons)
-                used += (size_t)snprintf(reasons + used, sizeof reasons - used, "%s%s=%llu", used ? " " : "",
-                                         k_reason_names[r], c);
+        r->reasons[0] = 0;
+        for (int k = 1; k < AIO_FB_COUNT; k++) {
+            unsigned long long c = atomic_load(&s->outcome[k]);
+            if (c && used < sizeof r->reasons)
+                used += (size_t)snprintf(r->reasons + used, sizeof r->reasons - used, "%s%s=%llu", used ? " " : "",
+                                         k_reason_names[k], c);
         }
-        fprintf(out, "aio: %-28s %10llu %12llu %10llu %12.3f  %s\n", s->name, calls, acc, calls - acc,
-                (double)atomic_load(&s->ns) / 1e6, reasons);
+        calls += r->calls;
+        acc += r->acc;
+        ns += r->ns;
+        ns_acc += r->ns_acc;
+        called += r->calls > 0;
+        if (r->calls || full)
+            shown++;
     }
+    qsort(rows, (size_t)shown, sizeof rows[0], by_time_desc);
+    fprintf(out, "aio: per-op report (torch %s, pid %d): %d of the %d ops aio overrides were called%s\n",
+            g_torch_version, (int)getpid(), called, n, full ? "" : " (AIO_PROFILER=2 lists all)");
+    fprintf(out, "aio: %-28s %10s %12s %10s %12s %6s  %s\n", "op", "calls", "accelerated", "fallback", "time_ms",
+            "aio_%", "fallback reasons");
+    for (int i = 0; i < shown; i++) {
+        op_row *r = &rows[i];
+        char share[16] = "-";
+        if (r->ns)
+            snprintf(share, sizeof share, "%.1f", pct(r->ns_acc, r->ns));
+        fprintf(out, "aio: %-28s %10llu %12llu %10llu %12.3f %6s  %s\n", r->name, r->calls, r->acc, r->calls - r->acc,
+                (double)r->ns / 1e6, share, r->reasons);
+    }
+    fprintf(out,
+            "aio: summary: %llu of %llu calls accelerated (%.1f%%); %.3f ms in aio kernels, %.3f ms in fallbacks "
+            "(%.1f%% of the time in aio)\n",
+            acc, calls, pct(acc, calls), (double)ns_acc / 1e6, (double)(ns - ns_acc) / 1e6, pct(ns_acc, ns));
     for (int i = 0; i < atomic_load(&g_ngauges); i++)
         fprintf(out, "aio: %s: %llu at exit, %llu at peak\n", g_gauges[i].name,
                 (unsigned long long)atomic_load(&g_gauges[i].last), (unsigned long long)atomic_load(&g_gauges[i].peak));
@@ -189,7 +245,8 @@ static void report_json(const char *tmpl)
             fprintf(out, "%s\"%s\": %llu", first ? "" : ", ", k_reason_names[r], c);
             first = 0;
         }
-        fprintf(out, "}, \"ns\": %llu}", (unsigned long long)atomic_load(&s->ns));
+        fprintf(out, "}, \"ns\": %llu, \"accelerated_ns\": %llu}", (unsigned long long)atomic_load(&s->ns),
+                (unsigned long long)atomic_load(&s->ns_acc));
     }
     fprintf(out, "\n}, \"gauges\": {");
     for (int i = 0; i < atomic_load(&g_ngauges); i++) {
@@ -208,7 +265,7 @@ static void report_json(const char *tmpl)
 static void exit_report(void)
 {
     if (g_cfg->profiler)
-        report_table(stderr);
+        report_table(stderr, g_cfg->profiler >= 2);
     if (g_cfg->profiler_file[0])
         report_json(g_cfg->profiler_file);
 }

@@ -6,7 +6,9 @@
 AIO_VERSION="@AIO_VERSION@"
 here=$(dirname "$(readlink -f "$0")")
 lib=""
-for candidate in "$here/libaio_preload.so" "$here/../lib/aio/libaio_preload.so"; do
+# Beside this script in a build tree; installed, where `make install` put it
+# relative to the bin directory (e.g. ../lib/x86_64-linux-gnu/aio).
+for candidate in "$here/libaio_preload.so" "$here/@AIO_LIBDIR_REL@/libaio_preload.so" "$here/../lib/aio/libaio_preload.so"; do
     [ -f "$candidate" ] && { lib=$(readlink -f "$candidate"); break; }
 done
 print_config="$(dirname "$lib")/aio-print-config"

