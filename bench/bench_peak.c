@@ -6,8 +6,8 @@
  * (enough of them to cover latency x throughput on every current core:
  * 4-cycle latency x 2 pipes = 8, we use 12), so the loop is bound by the
  * issue rate of the instruction alone. Best of --reps (200) runs of ~2 ms
- * each: on a shared machine contention only slows a run down, so the best
- * run is the closest to the hardware's rate.
+ * each, timed in thread CPU time: on a shared machine contention only slows
+ * a run down, so the best run is the closest to the hardware's rate.
  *
  * Counting (per instruction, per 32-bit lane): an fp32 FMA is 2 flops, a
  * vdpbf16ps bf16 pair 4 (2 multiplies + 2 adds), a vpdpbusd int8 quad 8.
@@ -94,17 +94,17 @@ static double measure(const slot *s, int reps)
 {
     long iters = 1;
     for (;;) {
-        const double t0 = now_s();
+        const double t0 = cpu_now_s();
         s->loop(iters);
-        if (now_s() - t0 > 0.002 || iters > (1L << 30))
+        if (cpu_now_s() - t0 > 0.002 || iters > (1L << 30))
             break;
         iters *= 2;
     }
     double best = 0;
     for (int r = 0; r < reps; r++) {
-        const double t0 = now_s();
+        const double t0 = cpu_now_s();
         s->loop(iters);
-        const double dt = now_s() - t0;
+        const double dt = cpu_now_s() - t0;
         const double ops = (double)iters * INNER * CHAINS * s->lanes * s->ops_per_lane;
         if (ops / dt > best)
             best = ops / dt;
