@@ -9,6 +9,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "aio_mca.h"
 #include "f32_gemm_driver.h"
 
 #define AIO_TARGET __attribute__((target("avx2,fma")))
@@ -45,6 +46,7 @@ AIO_INLINE void gemm_mrx16(const size_t MR, size_t kc, const float *a, const flo
     for (size_t i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (size_t p = 0; p < kc; p++) {
+        AIO_MCA_BEGIN("aio_f32_gemm_ukernel_6x16__avx2");
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         b += ldb;
 #pragma GCC unroll 6
@@ -54,6 +56,7 @@ AIO_INLINE void gemm_mrx16(const size_t MR, size_t kc, const float *a, const flo
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
         a += MR;
+        AIO_MCA_END();
     }
 
     const __m256 alpha = _mm256_set1_ps(o->alpha), beta = _mm256_set1_ps(o->beta);
@@ -273,4 +276,7 @@ void aio_f32_gemm__avx2(const aio_f32_gemm_args *args,
 {
     aio_f32_gemm_run(&ops, args, m0, m1, n0, n1);
 }
+
+/* For the variant table: this variant's ops (pre-packed path). */
+const struct aio_f32_gemm_ops *aio_f32_gemm_ops__avx2(void) { return &ops; }
 #endif
