@@ -7,21 +7,30 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double now_s(void)
+static inline double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* This thread's CPU time: time while descheduled on a shared machine is not
+ * counted, so single-thread rates are measured against the core's own time. */
+static inline double cpu_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static inline int cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* n floats in [-1, 1) from an LCG; exits on allocation failure. */
-static float *filled(size_t n, unsigned seed)
+static inline float *filled(size_t n, unsigned seed)
 {
     float *p = malloc(n * sizeof(float));
     if (!p) {

@@ -11,6 +11,7 @@
 #include <ATen/ExpandUtils.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 #include "dispatch_common.h"
@@ -170,9 +171,66 @@ bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
   return true;
 }
 
+// Splits MP x NP micro-panels (of A and B) into tm x tn = threads tiles so
+// that the largest tile is as small as it can be: no thread idles on an N
+// or M tail. Ties go to more N parts (each thread then reads less of B).
+void split_panels(int64_t threads, int64_t MP, int64_t NP, int64_t &tm, int64_t &tn) {
+  tm = 1, tn = threads;
+  int64_t best = -1;
+  for (int64_t m = 1; m <= threads; m++) {
+    if (threads % m) continue;
+    const int64_t n = threads / m;
+    if (m > MP || n > NP) continue;
+    const int64_t work = ((MP + m - 1) / m) * ((NP + n - 1) / n);
+    if (best < 0 || work < best) best = work, tm = m, tn = n;
+  }
+  if (best < 0) tm = std::min(threads, MP), tn = 1;  // fewer panels than threads
+}
+
+// fp32 at M >= 16 with the nn.Linear weight: the weight as cached panels
+// (packed on its second use), A packed once per call and shared by every
+// thread, then each thread runs its own block of C (f32_gemm_panels.c).
+bool run_panels(const aio_f32_gemm_args &g, const at::Tensor &b) {
+  const aio_f32_gemm_config &k = g_kernels.f32_gemm;
+  if (!aio_f32_gemm_panels_apply(k.ops, &g)) return false;
+  // No version counter: the cache could not see updates (and would warn
+  // about implicit modes); such weights keep the per-call packing.
+  if (b.is_inference()) return false;
+  auto packed = weight_cache_get(b, g.b, g.n, g.k, g.ldb, AIO_WFMT_F32_PANELS);
+  if (!packed) return false;
+  const int64_t MR = aio_f32_gemm_panel_rows(k.ops, 1), NR = aio_f32_gemm_panel_rows(k.ops, 0);
+  void *abuf = nullptr;
+  if (posix_memalign(&abuf, 64, aio_f32_gemm_panels_bytes(k.ops, 1, g.m, g.k)) != 0) return false;
+  float *ap = static_cast<float *>(abuf);
+  const float *bp = static_cast<const float *>(packed->pw.data);
+  const int64_t MP = (g.m + MR - 1) / MR, NP = (g.n + NR - 1) / NR;
+  const int64_t threads = at::get_num_threads();
+  if (threads <= 1 || g.m * g.n * g.k < kSerialMacs || at::in_parallel_region() || !parallel_is_safe()) {
+    aio_f32_gemm_pack_panels(k.ops, 1, g.a, g.lda, g.m, g.k, ap, 0, g.m);
+    aio_f32_gemm_run_panels(k.ops, &g, ap, bp, 0, g.m, 0, g.n);
+  } else {
+    at::parallel_for(0, MP, 1, [&](int64_t p0, int64_t p1) {
+      aio_f32_gemm_pack_panels(k.ops, 1, g.a, g.lda, g.m, g.k, ap, p0 * MR, p1 * MR);
+    });
+    int64_t tm, tn;
+    split_panels(threads, MP, NP, tm, tn);
+    at::parallel_for(0, tm * tn, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; t++) {
+        const int64_t im = t / tn, in = t % tn;
+        const int64_t m0 = MP * im / tm * MR, m1 = std::min(g.m, MP * (im + 1) / tm * MR);
+        const int64_t n0 = NP * in / tn * NR, n1 = std::min(g.n, NP * (in + 1) / tn * NR);
+        aio_f32_gemm_run_panels(k.ops, &g, ap, bp, m0, m1, n0, n1);
+      }
+    });
+  }
+  std::free(abuf);
+  return true;
+}
+
 void run_gemm(const aio_f32_gemm_args &g, const at::Tensor &b) {
   if (lowp_fc_bf16(g)) return;  // implicit bf16 above small M (gemm_lowp.cpp)
   if (run_compressed(g, b)) return;
+  if (run_panels(g, b)) return;
   const aio_f32_gemm_config &k = g_kernels.f32_gemm;
   parallel_tiles(g.m, g.n, g.k, k.mr, k.nr, [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     k.fn(&g, m0, m1, n0, n1);
@@ -279,8 +337,9 @@ int register_gemm_overrides(torch::Library &lib) {
     g_fc_weight_fmt = AIO_WFMT_F16;
   else if (g_host->filter_match(&cfg->implicit_bf16, "FullyConnected"))
     g_fc_weight_fmt = AIO_WFMT_BF16;
+  // The cache holds fp32 panels too (run_panels), so it is on in every mode.
+  weight_cache_init(size_t(cfg->weight_cache_mb) << 20);
   if (g_fc_weight_fmt) {
-    weight_cache_init(size_t(cfg->weight_cache_mb) << 20);
     const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
     const char *kname = g_fc_weight_fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.name : k && k->name ? k->name : "?";
     g_host->log(AIO_LOG_DEBUG, "FullyConnected: weights as %s (%s), cache budget %d MB",

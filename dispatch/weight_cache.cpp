@@ -97,7 +97,33 @@ void make_room(size_t need) {
   }
 }
 
+// fp32 panels (AIO_WFMT_F32_PANELS) are the f32 GEMM's own format, for the
+// variant in use; every other format is the weight-compressed GEMM's.
+size_t packed_bytes(int fmt, int64_t n, int64_t k) {
+  if (fmt == AIO_WFMT_F32_PANELS)
+    return g_kernels.f32_gemm.ops ? aio_f32_gemm_panels_bytes(g_kernels.f32_gemm.ops, 0, n, k) : 0;
+  return aio_wpack_bytes(fmt, n, k);
+}
+
+std::shared_ptr<const PackedWeight> pack_f32_panels(const float *w, int64_t n, int64_t k, int64_t ldw) {
+  const struct aio_f32_gemm_ops *ops = g_kernels.f32_gemm.ops;
+  size_t bytes = packed_bytes(AIO_WFMT_F32_PANELS, n, k);
+  if (bytes == 0) return nullptr;
+  auto p = std::make_shared<PackedWeight>();
+  if (posix_memalign(&p->buf, 64, bytes) != 0) return nullptr;
+  // Threads own the panels whose first row is in their range.
+  at::parallel_for(0, n, 64, [&](int64_t n0, int64_t n1) {
+    aio_f32_gemm_pack_panels(ops, 0, w, ldw, n, k, static_cast<float *>(p->buf), n0, n1);
+  });
+  p->pw.fmt = AIO_WFMT_F32_PANELS;
+  p->pw.n = n, p->pw.k = k, p->pw.kp = k;
+  p->pw.data = p->buf;
+  p->pw.bytes = bytes;
+  return p;
+}
+
 std::shared_ptr<const PackedWeight> pack(const float *w, int64_t n, int64_t k, int64_t ldw, int fmt) {
+  if (fmt == AIO_WFMT_F32_PANELS) return pack_f32_panels(w, n, k, ldw);
   size_t bytes = aio_wpack_bytes(fmt, n, k);
   if (bytes == 0) return nullptr;
   auto p = std::make_shared<PackedWeight>();
@@ -170,8 +196,8 @@ std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const voi
   Entry &e = it->second;
   g_lru.splice(g_lru.begin(), g_lru, e.lru);
   if (!e.packed) {
-    size_t bytes = aio_wpack_bytes(fmt, n, k);
-    if (bytes > g_budget) return nullptr;
+    size_t bytes = packed_bytes(fmt, n, k);
+    if (bytes == 0 || bytes > g_budget) return nullptr;
     make_room(bytes);
     e.packed = f16 ? pack_f16(static_cast<const uint16_t *>(w), n, k, ldw, fmt)
                    : pack(static_cast<const float *>(w), n, k, ldw, fmt);

@@ -19,6 +19,7 @@
 #include <memory>
 
 extern "C" {
+#include "aio_f32_gemm.h"
 #include "aio_wgemm.h"
 }
 
@@ -33,7 +34,12 @@ struct PackedWeight {
   ~PackedWeight();
 };
 
+// A format id for fp32 weights packed as the f32 GEMM's panels (aio_f32_gemm.h,
+// "Pre-packed operands", for the variant in use); not an aio_wfmt.
+constexpr int AIO_WFMT_F32_PANELS = 32;
+
 // w: the weight as W[N][K], element (j, p) at data + j*ldw + p (ldw >= K).
+// fmt: an aio_wfmt, or AIO_WFMT_F32_PANELS.
 // Returns the packed form in fmt, or nullptr (first sighting, a tensor
 // without a version counter, or larger than the budget).
 std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,

@@ -37,12 +37,18 @@ typedef struct aio_f32_gemm_args {
 typedef void (*aio_f32_gemm_fn)(const aio_f32_gemm_args *args,
                                 int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 
+/* A variant's micro-kernels and blocking (kernels/f32-gemm/f32_gemm_driver.h);
+ * opaque here, NULL for the reference. */
+struct aio_f32_gemm_ops;
+
 /* One entry per implementation; tests and benchmarks walk this list. */
 typedef struct aio_f32_gemm_variant {
     const char *name;     /* e.g. "aio_f32_gemm__avx512f" */
     aio_f32_gemm_fn fn;
     unsigned isa_required; /* enum aio_isa_flag bits; 0 = portable */
     int64_t mr, nr;        /* preferred micro-tile (see aio_f32_gemm_config) */
+    /* The variant's ops for the pre-packed path; NULL: none (reference). */
+    const struct aio_f32_gemm_ops *(*ops)(void);
 } aio_f32_gemm_variant;
 
 extern const aio_f32_gemm_variant aio_f32_gemm_variants[];
@@ -65,6 +71,41 @@ typedef struct aio_f32_gemm_config {
     aio_f32_gemm_fn fn;
     const char *name;
     int64_t mr, nr; /* the micro-tile; callers split on multiples of these */
+    const struct aio_f32_gemm_ops *ops; /* pre-packed path; NULL: none */
 } aio_f32_gemm_config;
+
+/* Pre-packed operands, for M >= AIO_F32_GEMM_PANELS_MIN_M with b_trans = 1
+ * (f32-gemm/f32_gemm_panels.c). Both operands are packed into R-row panels
+ * over all of K: row r of the operand is column r%R of panel r/R, which
+ * holds element (r, p) at panel + p*R + r%R; panels are R*k floats apart,
+ * zero padded to whole panels. R = the variant's mr for A, nr for B (given
+ * as W[N][K]). B is packed ahead of time (the weight cache), A once per
+ * call; the run then only blocks and calls micro-kernels. */
+#define AIO_F32_GEMM_PANELS_MIN_M 16
+
+/* Whether ops would run this product through panels (M large enough, W
+ * layout, not a case the small-M kernels take). */
+int aio_f32_gemm_panels_apply(const struct aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g);
+
+/* Panel rows R (is_a: mr, else nr), and the bytes of rows x k packed. */
+int64_t aio_f32_gemm_panel_rows(const struct aio_f32_gemm_ops *ops, int is_a);
+size_t aio_f32_gemm_panels_bytes(const struct aio_f32_gemm_ops *ops, int is_a, int64_t rows, int64_t k);
+
+/* Pack the panels whose first row lies in [r0, r1) (so threads given
+ * disjoint ranges write disjoint panels and together cover all); row r of
+ * src at src + r*ld, unit stride along K. */
+void aio_f32_gemm_pack_panels(const struct aio_f32_gemm_ops *ops, int is_a, const float *src,
+                              int64_t ld, int64_t rows, int64_t k, float *dst, int64_t r0, int64_t r1);
+
+/* C rows [m0, m1), columns [n0, n1) from packed A and B; args->a and b are
+ * not read (m, n, k, c, S, alpha, beta are). m0 must be a multiple of mr
+ * and n0 of nr. */
+void aio_f32_gemm_run_panels(const struct aio_f32_gemm_ops *ops, const aio_f32_gemm_args *args,
+                             const float *a_panels, const float *b_panels,
+                             int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+/* Tests and benchmarks only (not thread-safe): force the run's kc, mc, nc
+ * (mc, nc rounded up to the tile); any 0 restores the derived blocking. */
+void aio_f32_gemm_panels_force_blocking(size_t kc, size_t mc, size_t nc);
 
 #endif

@@ -111,3 +111,16 @@ test-aarch64: test-aarch64-bf16
 test-aarch64-bf16: $(AARCH64_BCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_BCHECK) --expect-native 1
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_BCHECK) --quick --expect-native 0
+
+# make bench-peak: the measured single-core FMA / dot-product peak of every
+# x86 ISA slot this CPU has (bench/bench_peak.c); PEAK_JSON names the JSON
+# file the kernel benches read to report % of peak.
+PEAK_JSON   ?= $(BUILD)/bench/peak.json
+BENCH_PEAK  := $(BUILD)/bench/bench_peak
+$(BENCH_PEAK): bench/bench_peak.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+.PHONY: bench-peak
+bench-peak: $(BENCH_PEAK)
+	$(BENCH_PEAK) --json $(PEAK_JSON) $(BENCH_ARGS)

@@ -83,6 +83,7 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     k->f32_gemm.name = best->name;
     k->f32_gemm.mr = best->mr;
     k->f32_gemm.nr = best->nr;
+    k->f32_gemm.ops = best->ops ? best->ops() : NULL;
 
     pick_wgemm(&k->f16w, aio_f16w_gemm_variants, aio_f16w_gemm_variant_count, isa);
     pick_wgemm(&k->bf16w, aio_bf16w_gemm_variants, aio_bf16w_gemm_variant_count, isa);

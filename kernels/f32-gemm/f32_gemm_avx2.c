@@ -9,8 +9,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "f32_gemm_driver.h"
 #include "aio_mca.h"
+#include "f32_gemm_driver.h"
 
 #define AIO_TARGET __attribute__((target("avx2,fma")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
@@ -46,7 +46,7 @@ AIO_INLINE void gemm_mrx16(const size_t MR, size_t kc, const float *a, const flo
     for (size_t i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (size_t p = 0; p < kc; p++) {
-        AIO_MCA_BEGIN("gemm_mrx16__avx2");
+        AIO_MCA_BEGIN("aio_f32_gemm_ukernel_6x16__avx2");
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         b += ldb;
 #pragma GCC unroll 6
@@ -170,7 +170,6 @@ AIO_TARGET void aio_f32_gemm_rows_ukernel__avx2(size_t k, size_t mr, const float
             for (int q = 0; q < 8; q++)
                 bv[q] = full ? _mm256_loadu_ps(bp + q * ldb + j) : _mm256_maskload_ps(bp + q * ldb + j, m);
             for (size_t i = 0; i < mr; i++) {
-                AIO_MCA_BEGIN("aio_f32_gemm_rows_ukernel__avx2");
                 const float *ai = a + i * lda + p;
                 float *ci = acc + i * ldacc + j;
                 __m256 c0 = full ? _mm256_loadu_ps(ci) : _mm256_maskload_ps(ci, m);
@@ -187,7 +186,6 @@ AIO_TARGET void aio_f32_gemm_rows_ukernel__avx2(size_t k, size_t mr, const float
                     _mm256_storeu_ps(ci, c0);
                 else
                     _mm256_maskstore_ps(ci, m, c0);
-                AIO_MCA_END();
             }
         }
     }
@@ -233,11 +231,8 @@ AIO_INLINE void dot_mrxnr(const size_t MR, const size_t NR, size_t k, const floa
         for (size_t j = 0; j < NR; j++)
             acc[i][j] = _mm256_setzero_ps();
     size_t p = 0;
-    for (; p + 8 <= k; p += 8) {
-        AIO_MCA_BEGIN("dot_mrxnr__avx2");
+    for (; p + 8 <= k; p += 8)
         AIO_DOT_STEP(_mm256_loadu_ps(a + i * lda + p), _mm256_loadu_ps(wr[j] + p));
-        AIO_MCA_END();
-    }
     if (p < k) {
         const __m256i km = mask_first(k - p);
         AIO_DOT_STEP(_mm256_maskload_ps(a + i * lda + p, km), _mm256_maskload_ps(wr[j] + p, km));
@@ -281,4 +276,7 @@ void aio_f32_gemm__avx2(const aio_f32_gemm_args *args,
 {
     aio_f32_gemm_run(&ops, args, m0, m1, n0, n1);
 }
+
+/* For the variant table: this variant's ops (pre-packed path). */
+const struct aio_f32_gemm_ops *aio_f32_gemm_ops__avx2(void) { return &ops; }
 #endif

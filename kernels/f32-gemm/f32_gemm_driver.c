@@ -34,8 +34,8 @@ static const float *s_at(const aio_f32_gemm_args *g, int64_t i, int64_t j)
     return g->s + i * g->s_stride_m + j * g->s_stride_n;
 }
 
-static void out_at(aio_f32_gemm_out *o, const aio_f32_gemm_args *g,
-                   int64_t i, int64_t j, int accumulate)
+void aio_f32_gemm_out_at(aio_f32_gemm_out *o, const aio_f32_gemm_args *g,
+                         int64_t i, int64_t j, int accumulate)
 {
     o->c = g->c + i * g->ldc + j;
     o->ldc = (size_t)g->ldc;
@@ -67,7 +67,7 @@ static void store_tile(const aio_f32_gemm_args *g, int64_t i0, int64_t j0, size_
 }
 
 /* K == 0 or alpha == 0: C = beta*S, or zeros; A and B are not read. */
-static void gemm_no_product(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+void aio_f32_gemm_no_product(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
     for (int64_t i = m0; i < m1; i++)
         for (int64_t j = n0; j < n1; j++) {
@@ -162,7 +162,7 @@ static void gemm_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
                 const int64_t i0 = m0 + (int64_t)ic;
                 ops->pack_a(kc, mr, MR, g->a + i0 * g->lda + (int64_t)pc, (size_t)g->lda, apack);
                 for (size_t jr = 0; jr < nc; jr += NR) {
-                    out_at(&o, g, i0, j0 + (int64_t)jr, pc > 0);
+                    aio_f32_gemm_out_at(&o, g, i0, j0 + (int64_t)jr, pc > 0);
                     ops->gemm(kc, apack, bpack + jr * kc, NR, &o, mr, min_sz(NR, nc - jr));
                 }
             }
@@ -181,13 +181,20 @@ static int use_dot(const aio_f32_gemm_ops *ops, size_t rows, size_t k)
     return rows <= ops->dot_max_m && k >= ops->dot_k_per_m * rows;
 }
 
+int aio_f32_gemm_takes_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g, size_t rows)
+{
+    if (g->b_trans)
+        return !use_dot(ops, rows, (size_t)g->k);
+    return !(ops->rows && rows <= ops->rows_max_m);
+}
+
 void aio_f32_gemm_run(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g,
                       int64_t m0, int64_t m1, int64_t n0, int64_t n1)
 {
     if (m1 <= m0 || n1 <= n0)
         return;
     if (g->k <= 0 || g->alpha == 0.0f) {
-        gemm_no_product(g, m0, m1, n0, n1);
+        aio_f32_gemm_no_product(g, m0, m1, n0, n1);
         return;
     }
     if (g->b_trans && use_dot(ops, (size_t)(m1 - m0), (size_t)g->k))

@@ -80,7 +80,21 @@ typedef struct aio_f32_gemm_ops {
     /* Small-M path for b_trans=0: tiles of up to rows_max_m rows. */
     aio_f32_gemm_rows_fn rows;
     size_t rows_max_m;
+    /* Pre-packed path (f32_gemm_panels.c): K, M and N blocks; 0 = derive
+     * from the cache sizes (aio_cache.h), a value here is the variant's
+     * override. */
+    size_t pre_kc, pre_mc, pre_nc;
 } aio_f32_gemm_ops;
+
+/* The product-free case (K == 0 or alpha == 0): C = beta*S or zeros. */
+void aio_f32_gemm_no_product(const aio_f32_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+/* Whether aio_f32_gemm_run takes the packed (large-tile) path for rows x k. */
+int aio_f32_gemm_takes_packed(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *g, size_t rows);
+
+/* The tile epilogue's target for tile (i, j) (accumulate: a later K block). */
+void aio_f32_gemm_out_at(aio_f32_gemm_out *o, const aio_f32_gemm_args *g, int64_t i, int64_t j,
+                         int accumulate);
 
 void aio_f32_gemm_run(const aio_f32_gemm_ops *ops, const aio_f32_gemm_args *args,
                       int64_t m0, int64_t m1, int64_t n0, int64_t n1);

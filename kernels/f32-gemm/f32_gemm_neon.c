@@ -366,4 +366,7 @@ void aio_f32_gemm__neon(const aio_f32_gemm_args *args,
 {
     aio_f32_gemm_run(&ops, args, m0, m1, n0, n1);
 }
+
+/* For the variant table: this variant's ops (pre-packed path). */
+const struct aio_f32_gemm_ops *aio_f32_gemm_ops__neon(void) { return &ops; }
 #endif

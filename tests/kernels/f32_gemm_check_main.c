@@ -8,11 +8,26 @@
 
 #include "aio_kernels.h"
 #include "f32_gemm_tester.h"
+#include "f32_gemm_panels_tester.h"
 
 typedef struct check_ctx {
     const aio_f32_gemm_variant *v;
     int passed, failed;
 } check_ctx;
+
+static int check_panels_case(const f32_gemm_case *tc, void *p)
+{
+    check_ctx *ctx = p;
+    char msg[512];
+    if (f32_gemm_test(panels_adapter, tc, msg, sizeof msg)) {
+        if (ctx->failed < 10)
+            printf("FAIL %s panels: %s\n", ctx->v->name, msg);
+        ctx->failed++;
+    } else {
+        ctx->passed++;
+    }
+    return 0;
+}
 
 static int check_case(const f32_gemm_case *tc, void *p)
 {
@@ -81,6 +96,10 @@ int main(int argc, char **argv)
         for (int suite = F32_GEMM_SUITE_SIZES; suite <= F32_GEMM_SUITE_OPTIONS; suite++)
             if (!quick || suite != F32_GEMM_SUITE_LARGE)
                 f32_gemm_for_each_case(suite, check_case, &ctx);
+        if (v->ops) { /* the pre-packed path */
+            g_panels_ops = v->ops();
+            f32_gemm_panels_for_each_case(quick, check_panels_case, &ctx);
+        }
         printf("%s: %d passed, %d failed\n", v->name, ctx.passed, ctx.failed);
         passed += ctx.passed;
         failed += ctx.failed;

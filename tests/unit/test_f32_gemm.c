@@ -6,6 +6,8 @@
 #include "aio_config.h"
 #include "aio_kernels.h"
 #include "f32_gemm_tester.h"
+#include "f32_gemm_panels_tester.h"
+#include "aio_cache.h"
 
 typedef struct sweep_ctx {
     const aio_f32_gemm_variant *v;
@@ -22,6 +24,18 @@ static int check_case(const f32_gemm_case *tc, void *p)
         ctx->failures++;
     }
     return ctx->failures >= 10; /* enough to diagnose; keep the log short */
+}
+
+static int check_panels_case(const f32_gemm_case *tc, void *p)
+{
+    sweep_ctx *ctx = p;
+    char msg[512];
+    ctx->cases++;
+    if (f32_gemm_test(panels_adapter, tc, msg, sizeof msg)) {
+        cr_log_error("%s panels: %s", ctx->v->name, msg);
+        ctx->failures++;
+    }
+    return ctx->failures >= 10;
 }
 
 static void sweep_all_variants(int suite)
@@ -48,6 +62,64 @@ Test(f32_gemm, large_and_blocked, .timeout = 300) { sweep_all_variants(F32_GEMM_
 Test(f32_gemm, s_modes_alpha_beta_padding, .timeout = 300)
 {
     sweep_all_variants(F32_GEMM_SUITE_OPTIONS);
+}
+
+/* The pre-packed path of every variant that has one (all but the
+ * reference), over forced and derived blocks. */
+Test(f32_gemm, prepacked_panels, .timeout = 300)
+{
+    const unsigned isa = aio_isa_detect();
+    int ran = 0;
+    for (size_t i = 0; i < aio_f32_gemm_variant_count; i++) {
+        const aio_f32_gemm_variant *v = &aio_f32_gemm_variants[i];
+        if ((v->isa_required & isa) != v->isa_required || !v->ops)
+            continue;
+        g_panels_ops = v->ops();
+        sweep_ctx ctx = {v, 0, 0};
+        f32_gemm_panels_for_each_case(0, check_panels_case, &ctx);
+        cr_expect_eq(ctx.failures, 0, "%s panels: %d failing case(s), see log", v->name, ctx.failures);
+        cr_log_info("%s panels: %d cases", v->name, ctx.cases);
+        ran++;
+    }
+    cr_expect_eq(aio_f32_gemm_variants[0].ops, NULL, "the reference has no panel path");
+#if defined(__x86_64__)
+    cr_assert_gt(ran, 0);
+#endif
+}
+
+/* Panels apply from AIO_F32_GEMM_PANELS_MIN_M rows, W layout only. */
+Test(f32_gemm, panels_apply_rule)
+{
+    const aio_f32_gemm_variant *v = &aio_f32_gemm_variants[aio_f32_gemm_variant_count - 1];
+    if (!v->ops)
+        return;
+    const struct aio_f32_gemm_ops *ops = v->ops();
+    aio_f32_gemm_args g = {.m = 128, .n = 768, .k = 768, .b_trans = 1, .alpha = 1.0f};
+    cr_expect(aio_f32_gemm_panels_apply(ops, &g));
+    g.m = AIO_F32_GEMM_PANELS_MIN_M - 1;
+    cr_expect(!aio_f32_gemm_panels_apply(ops, &g), "small M keeps its own kernels");
+    g.m = 128, g.b_trans = 0;
+    cr_expect(!aio_f32_gemm_panels_apply(ops, &g));
+    g.b_trans = 1, g.alpha = 0.0f;
+    cr_expect(!aio_f32_gemm_panels_apply(ops, &g));
+    cr_expect(!aio_f32_gemm_panels_apply(NULL, &g));
+}
+
+Test(cache_sizes, parse_and_read)
+{
+    cr_expect_eq(aio_cache_parse_size("32K"), 32768u);
+    cr_expect_eq(aio_cache_parse_size("1M"), 1048576u);
+    cr_expect_eq(aio_cache_parse_size("512"), 512u);
+    cr_expect_eq(aio_cache_parse_size("x"), 0u);
+    cr_expect_eq(aio_cache_parse_size("12Q"), 0u);
+    cr_expect_eq(aio_cache_count_cpus("0-3,8,10-11"), 7);
+    cr_expect_eq(aio_cache_count_cpus("5"), 1);
+    cr_expect_eq(aio_cache_count_cpus("3-1"), 0);
+    cr_expect_eq(aio_cache_count_cpus("a"), 0);
+    const aio_cache_sizes *cs = aio_cache_sizes_get();
+    cr_expect_geq(cs->l1d, 4096u);
+    cr_expect_geq(cs->l2, cs->l1d);
+    cr_expect_eq(aio_cache_sizes_get(), cs, "read once");
 }
 
 /* alpha == 0 follows BLAS: A and B are not read, so NaN there stays out. */
