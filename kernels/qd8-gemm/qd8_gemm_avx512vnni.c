@@ -9,6 +9,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "aio_mca.h"
 #include "qd8_gemm_common.h"
 
 #define AIO_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,avx2,fma")))
@@ -35,6 +36,7 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qd8_gemm_args *g, int
             acc[i][b] = _mm512_setzero_si512();
     const int8_t *w0 = wb[0] + 64, *w1 = wb[nb - 1] + 64;
     for (size_t q = 0; q < groups; q++) {
+        AIO_MCA_BEGIN("aio_qd8_f32_qc8w_gemm_8x32__avx512vnni");
         __m512i wv[NB];
         wv[0] = _mm512_load_si512((const void *)(w0 + 64 * q));
         if (nb > 1)
@@ -48,6 +50,7 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qd8_gemm_args *g, int
             for (int b = 0; b < nb; b++)
                 acc[i][b] = _mm512_dpbusd_epi32(acc[i][b], av, wv[b]);
         }
+        AIO_MCA_END();
     }
     /* Epilogue: C = (dot - 128*rowsum) * sw * (alpha*sa) + beta*S. */
     const int use_s = g->s != NULL && g->beta != 0.0f;
