@@ -70,12 +70,11 @@ def test_explicit_profiler(explicit):
     assert ops["aten::bmm"]["accelerated"] >= 2
     assert ops["aten::baddbmm"]["accelerated"] >= 1
     if _x86_without_bf16_dot():
-        # No bf16 arithmetic in stock either: bf16 at every M and bf16 bmm
-        # take the fp32 route; only fp16 M == 1 stays stock.
+        # No bf16 arithmetic in stock either: bf16 Linear/mm at every M take
+        # the fp32 route; fp16 M == 1 and bf16 bmm stay stock.
         assert ops["aten::addmm"]["accelerated"] >= 24
-        assert ops["aten::bmm"]["accelerated"] >= 4
-        assert ops["aten::bmm"]["fallback"].get("policy", 0) == 0
         assert 1 <= ops["aten::addmm"]["fallback"].get("policy", 0) < 10
+        assert ops["aten::bmm"]["fallback"].get("policy", 0) >= 2
     else:
         # Measured faster in stock: bf16 beyond M = 4 and bf16 bmm, fp16 M == 1.
         assert ops["aten::addmm"]["fallback"].get("policy", 0) >= 10
