@@ -87,6 +87,7 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 -include dispatch/modules.mk
 -include packaging/packaging.mk
 -include tests/oldtorch.mk
+-include bench/lowp.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The README's test command: C unit tests (fast), the aarch64 kernels under

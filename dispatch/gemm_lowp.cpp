@@ -36,6 +36,23 @@ bool bf16_dot_pays(int64_t M, int64_t N, int64_t K) { return M >= 32 && N >= 32 
 
 bool native_bf16() { return g_kernels.bf16_gemm.fn && g_kernels.bf16_gemm.native; }
 
+// Explicit bf16 on an x86 CPU without AVX512_BF16 (AVX2 only): stock's
+// BFloat16 GEMM has no bf16 arithmetic there either and measured 2.3-2.6x
+// slower than stock fp32 at M = 128 (bench/bench_linear_lowp.py), so bf16
+// matrices take the fp16 route at every M: the weight-only kernel on the
+// weight in place (it expands W tiles to fp32 for large M), else both
+// operands to fp32 and the fp32 kernel. bf16 bmm stays stock: the fp32
+// route measured 0.35x there (12x128x64x128). Exact products of the bf16 values, fp32 sums,
+// one rounding of the result: the arithmetic stock does. Not measured on
+// Arm without BF16 (Altra): stock keeps those.
+bool bf16_via_f32() {
+#if defined(__x86_64__)
+  return !native_bf16();
+#else
+  return false;
+#endif
+}
+
 void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, int b_bf16) {
   const aio_bf16_gemm_config &k = g_kernels.bf16_gemm;
   const int64_t ae = a_bf16 ? 2 : 4, be = b_bf16 ? 2 : 4;
@@ -174,7 +191,7 @@ int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, c
   const BatchPlan &p = lp.p;
   const aio_f32_gemm_args &g = p.g;
   const bool bf16 = dt == at::kBFloat16;
-  if (weight_only_ok(lp)) {  // bf16 reaches here only at M <= kBf16WeightOnlyMaxM
+  if (weight_only_ok(lp)) {  // bf16: M <= kBf16WeightOnlyMaxM, or any M when bf16_via_f32()
     const aio_wgemm_config &k = bf16 ? g_kernels.bf16w : g_kernels.f16w;
     if (!k.fn) return AIO_FB_DTYPE;
     // A to fp32: M*K values, small next to the weight at these shapes.
@@ -193,8 +210,8 @@ int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, c
   }
   // bf16 without an in-place weight: stock (oneDNN) measured faster than
   // the bf16-dot kernel on bmm at attention shapes (bench/bench_bmm.py).
-  if (bf16) return AIO_FB_POLICY;
-  // fp16 activations x activations (or a weight the kernels cannot read in
+  if (bf16 && !bf16_via_f32()) return AIO_FB_POLICY;
+  // fp16 (and bf16_via_f32) activations x activations (or a weight the kernels cannot read in
   // place): no fp16 arithmetic on this x86, and stock Half GEMM measured
   // several times slower than converting both operands to fp32 (O(MK + KN))
   // and running the fp32 kernel.
@@ -215,7 +232,7 @@ int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, c
 // where it reads the weight far below memory bandwidth; stock Half
 // matrix-vector products (M == 1), which have their own fast path.
 bool stock_is_faster(at::ScalarType dt, const BatchPlan &p) {
-  if (dt == at::kBFloat16) return p.batch != 1 || p.g.m > kBf16WeightOnlyMaxM;
+  if (dt == at::kBFloat16) return p.batch != 1 || (!bf16_via_f32() && p.g.m > kBf16WeightOnlyMaxM);
   return p.batch == 1 && p.g.m == 1;
 }
 

@@ -56,6 +56,8 @@ extern const size_t aio_bf16_gemm_variant_count;
 void aio_bf16_gemm__ref(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t);
 void aio_bf16_gemm__avx512bf16(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t); /* x86 */
 void aio_bf16_gemm__neonbf16(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t);   /* aarch64 */
+/* Tests only: the blocked driver over a portable micro-kernel, tiny blocks. */
+void aio_bf16_gemm__scalar_blocked(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t);
 
 /* A kernel slot (aio_kernels.h). native = 0 means only the reference is
  * available: callers should not prefer it over the fp32 GEMM. */

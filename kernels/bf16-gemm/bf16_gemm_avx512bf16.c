@@ -9,8 +9,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "bf16_gemm_driver.h"
 #include "aio_mca.h"
+#include "bf16_gemm_driver.h"
 
 #define AIO_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
@@ -51,7 +51,7 @@ AIO_INLINE void gemm_mrx32(const size_t MR, size_t kc2, const uint32_t *a, const
     for (size_t i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (size_t q = 0; q < kc2; q++) {
-        AIO_MCA_BEGIN("bf16_gemm_mrx32__avx512bf16");
+        AIO_MCA_BEGIN("aio_bf16_gemm_ukernel_12x32__avx512bf16");
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 16);
         b += 32;
 #pragma GCC unroll 12

@@ -1,10 +1,12 @@
 /* Portable blocked driver of the bf16-dot GEMM (bf16_gemm_driver.h), its
  * scalar packers and the portable reference.
  *
- * Goto/BLIS order: for each N block (nc) and K block (kc) the B block is
- * packed once into nr-wide pair panels (L2-resident); for each mr rows of A
- * an mr x kc pair panel (L1-resident) is packed and swept across the B
- * panels. Conversion to bf16 happens while packing, so fp32 operands cost
+ * Goto/BLIS order, with A packed once: the call's rows of A are packed
+ * first, over the whole K, into mr-row pair panels (in chunks of at most
+ * ops->a_bytes); then for each N block (nc) and K block (kc) the B block is
+ * packed once into nr-wide pair panels (L2-resident) and every mr x kc A
+ * panel (L1-resident) is swept across them. Packing A per N block instead
+ * would convert it N/nc times. Conversion to bf16 happens while packing, so fp32 operands cost
  * no extra pass. Buffers are malloc'd per call, never thread-local (this
  * code is dlopen'd late). */
 #include "bf16_gemm_driver.h"
@@ -88,11 +90,17 @@ void aio_bf16_gemm_run(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g
         return;
     }
     const size_t MR = ops->mr, NR = ops->nr;
-    const size_t K = (size_t)g->k, mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
+    const size_t K = (size_t)g->k, K2 = (K + 1) / 2, mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
     const size_t kc_max = min_sz(ops->kc, round_up(K, 2));
     const size_t nc_max = min_sz(ops->nc, round_up(nt, NR));
+    /* Rows of A per chunk: all of them when their packed form fits. */
+    const size_t panel_words = K2 * MR, a_bytes = ops->a_bytes ? ops->a_bytes : (size_t)8 << 20;
+    size_t mc = round_up(mt, MR);
+    if (mc / MR * panel_words * 4 > a_bytes)
+        mc = a_bytes / (panel_words * 4) * MR;
+    mc = mc < MR ? MR : mc;
     uint32_t *apack = NULL, *bpack = NULL;
-    if (posix_memalign((void **)&apack, 64, kc_max / 2 * MR * 4) ||
+    if (posix_memalign((void **)&apack, 64, mc / MR * panel_words * 4) ||
         posix_memalign((void **)&bpack, 64, kc_max / 2 * nc_max * 4)) {
         free(apack);
         reference(g, m0, m1, n0, n1); /* out of memory: right, slowly */
@@ -104,33 +112,41 @@ void aio_bf16_gemm_run(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g
     o.s_stride_n = g->s_stride_n;
     o.alpha = g->alpha;
     o.beta = g->beta;
-    for (size_t jc = 0; jc < nt; jc += nc_max) {
-        const size_t nc = min_sz(nc_max, nt - jc);
-        const int64_t j0 = n0 + (int64_t)jc;
-        for (size_t pc = 0; pc < K; pc += kc_max) {
-            const size_t kc = min_sz(kc_max, K - pc), kc2 = (kc + 1) / 2;
-            for (size_t jr = 0; jr < nc; jr += NR) {
-                const size_t nr = min_sz(NR, nc - jr);
-                const int64_t j = j0 + (int64_t)jr;
-                uint32_t *dst = bpack + jr * kc2;
-                if (g->b_trans)
-                    ops->pack_t(kc, nr, NR, at(g->b, g->b_bf16, j * g->ldb + (int64_t)pc),
-                                (size_t)g->ldb, g->b_bf16, dst);
-                else
-                    ops->pack_n(kc, nr, NR, at(g->b, g->b_bf16, (int64_t)pc * g->ldb + j),
-                                (size_t)g->ldb, g->b_bf16, dst);
-            }
-            for (size_t ic = 0; ic < mt; ic += MR) {
-                const size_t mr = min_sz(MR, mt - ic);
-                const int64_t i0 = m0 + (int64_t)ic;
-                ops->pack_t(kc, mr, MR, at(g->a, g->a_bf16, i0 * g->lda + (int64_t)pc),
-                            (size_t)g->lda, g->a_bf16, apack);
+    for (size_t i0 = 0; i0 < mt; i0 += mc) {
+        const size_t mcur = min_sz(mc, mt - i0);
+        /* Whole-K pair panels: block pc of panel r starts at pair pc/2 (kc
+         * is even), so one pack over K serves every K block. */
+        for (size_t ir = 0; ir < mcur; ir += MR)
+            ops->pack_t(K, min_sz(MR, mcur - ir), MR,
+                        at(g->a, g->a_bf16, (m0 + (int64_t)(i0 + ir)) * g->lda), (size_t)g->lda,
+                        g->a_bf16, apack + ir / MR * panel_words);
+        for (size_t jc = 0; jc < nt; jc += nc_max) {
+            const size_t nc = min_sz(nc_max, nt - jc);
+            const int64_t j0 = n0 + (int64_t)jc;
+            for (size_t pc = 0; pc < K; pc += kc_max) {
+                const size_t kc = min_sz(kc_max, K - pc), kc2 = (kc + 1) / 2;
                 for (size_t jr = 0; jr < nc; jr += NR) {
+                    const size_t nr = min_sz(NR, nc - jr);
                     const int64_t j = j0 + (int64_t)jr;
-                    o.c = g->c + i0 * g->ldc + j;
-                    o.accumulate = pc > 0;
-                    o.s = pc > 0 ? NULL : s_at(g, i0, j);
-                    ops->gemm(kc2, apack, bpack + jr * kc2, &o, mr, min_sz(NR, nc - jr));
+                    uint32_t *dst = bpack + jr * kc2;
+                    if (g->b_trans)
+                        ops->pack_t(kc, nr, NR, at(g->b, g->b_bf16, j * g->ldb + (int64_t)pc),
+                                    (size_t)g->ldb, g->b_bf16, dst);
+                    else
+                        ops->pack_n(kc, nr, NR, at(g->b, g->b_bf16, (int64_t)pc * g->ldb + j),
+                                    (size_t)g->ldb, g->b_bf16, dst);
+                }
+                for (size_t ir = 0; ir < mcur; ir += MR) {
+                    const size_t mr = min_sz(MR, mcur - ir);
+                    const int64_t i = m0 + (int64_t)(i0 + ir);
+                    const uint32_t *ap = apack + ir / MR * panel_words + pc / 2 * MR;
+                    for (size_t jr = 0; jr < nc; jr += NR) {
+                        const int64_t j = j0 + (int64_t)jr;
+                        o.c = g->c + i * g->ldc + j;
+                        o.accumulate = pc > 0;
+                        o.s = pc > 0 ? NULL : s_at(g, i, j);
+                        ops->gemm(kc2, ap, bpack + jr * kc2, &o, mr, min_sz(NR, nc - jr));
+                    }
                 }
             }
         }

@@ -43,6 +43,10 @@ typedef void (*aio_bf16_gemm_pack_fn)(size_t kc, size_t rows_valid, size_t width
 typedef struct aio_bf16_gemm_ops {
     size_t mr, nr;  /* micro-tile */
     size_t kc, nc;  /* K block (even), N block (multiple of nr) */
+    /* Bytes of packed A kept at once (0: 8 MiB). A call packs its rows of A
+     * once, over the whole K, in chunks of at most this many bytes; each
+     * chunk is swept across every N and K block of B. */
+    size_t a_bytes;
     aio_bf16_gemm_ukernel_fn gemm;
     aio_bf16_gemm_pack_fn pack_t, pack_n;
 } aio_bf16_gemm_ops;

@@ -44,6 +44,19 @@ Test(bf16_gemm, every_variant_sweep, .timeout = 300)
     cr_assert_gt(ran, 0);
 }
 
+/* The blocked driver itself, on every CPU: a portable micro-kernel with
+ * tiny K/N blocks and A chunks, so the sweep's small shapes cross every
+ * block, chunk and tile boundary (native variants run only where the CPU
+ * has bf16 dot products). */
+Test(bf16_gemm, blocked_driver_small_blocks_sweep, .timeout = 300)
+{
+    const aio_bf16_gemm_variant v = {"aio_bf16_gemm__scalar_blocked", aio_bf16_gemm__scalar_blocked, 0, 3, 8, 0};
+    sweep_ctx ctx = {&v, 0, 0};
+    bf16_gemm_for_each_case(0, check_case, &ctx);
+    cr_expect_eq(ctx.failures, 0, "%s: %d failing case(s), see log", v.name, ctx.failures);
+    cr_expect_gt(ctx.cases, 1000);
+}
+
 Test(bf16_gemm, alpha_zero_ignores_a_and_b)
 {
     const unsigned isa = aio_isa_detect();
