@@ -79,7 +79,6 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 -include kernels/kernels.mk
 -include kernels/stack_check.mk
 -include kernels/qd8_quantize.mk
--include kernels/sdpa_neon.mk
 -include kernels/mca.mk
 -include env/env.mk
 -include tests/tests.mk

@@ -21,13 +21,14 @@ def _env(extra):
     return env
 
 
-def run_worker(worker, args, aio, env=None, capture_stderr=False):
-    cmd = [sys.executable, str(worker), "--worker", *args]
+def run_worker(worker, args, aio, env=None, capture_stderr=False, python=None):
+    """python: another interpreter (a peer's venv) instead of this one."""
+    cmd = [str(python or sys.executable), str(worker), "--worker", *args]
     if aio:
         cmd = [str(AIO_RUN), *cmd]
     p = subprocess.run(cmd, env=_env(env), capture_output=True, text=True, check=False)
     if p.returncode != 0:
-        raise SystemExit(f"worker failed ({'aio' if aio else 'stock'}): {p.stderr[-2000:]}")
+        raise SystemExit(f"worker failed ({'aio' if aio else python or 'stock'}): {p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
 
 

@@ -1,10 +1,11 @@
-// aten::_scaled_dot_product_flash_attention_for_cpu for fp32: the CPU kernel
-// F.scaled_dot_product_attention reaches (BERT, Llama and most HF models'
-// "sdpa" attention). The op has its own derivative formula above the CPU
+// aten::_scaled_dot_product_flash_attention_for_cpu for fp32 and bf16: the
+// CPU kernel F.scaled_dot_product_attention reaches (BERT, ViT, Whisper,
+// Llama and most HF models' "sdpa" attention; boolean masks arrive here
+// already turned into additive ones). The op has its own derivative formula above the CPU
 // key, so overriding its CPU kernel leaves autograd's graph intact; still,
 // only inference calls take our path (nothing needing a gradient, no
 // dropout), and everything else goes to the original kernel (at::cpu::*).
-// Only causal attention (decoder prefill) runs here: see plan_sdpa.
+// Which calls run here (causal, non-causal, by dtype): see plan_sdpa.
 #include <ATen/ExpandUtils.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
@@ -25,14 +26,31 @@ namespace {
 
 int g_op_sdpa;
 
-bool plain_f32(const at::Tensor &t) {
-  return t.device().is_cpu() && t.layout() == at::kStrided && t.scalar_type() == at::kFloat && !t.is_neg() &&
-         !t.is_conj();
+// fp32 or bf16, plain (no lazy negation or conjugation).
+bool plain_f32_bf16(const at::Tensor &t) {
+  return t.device().is_cpu() && t.layout() == at::kStrided &&
+         (t.scalar_type() == at::kFloat || t.scalar_type() == at::kBFloat16) && !t.is_neg() && !t.is_conj();
 }
 
 // Key lengths above this: the score block of a task no longer fits in L2
 // and the kernel has not been measured there (docs/never-slower.md).
 constexpr int64_t kMaxKeys = 8192;
+
+// The never-slower rules (docs/never-slower.md, measured side by side with
+// bench/bench_attention.py --cpu-time). Causal: ours skips the masked keys
+// (1.3-1.8x). Not causal, the work is the same and stock's kernel is as
+// fast in fp32 (0.96-1.06x) and faster in bf16 at short keys (0.67-0.90x
+// at 128); bf16 from 192 keys on is ours (ViT, BERT-512: 1.11-1.18x).
+// Decode-like fp32 calls (few query rows): stock reads K/V in place, ours
+// packs them for rows it does not have (0.37x); bf16 ones are ours (1.9x).
+constexpr int64_t kBf16MinKeys = 192;
+constexpr int64_t kF32MinRows = 16;
+bool stock_is_faster(const aio_f32_sdpa_args &a) {
+  const bool bf16 = a.dt == AIO_DT_BF16;
+  if (!bf16 && a.lq < kF32MinRows) return true;
+  if (a.causal) return false;
+  return !bf16 || a.lk < kBf16MinKeys;
+}
 
 struct Plan {
   aio_f32_sdpa_args a{};
@@ -43,7 +61,7 @@ int check_qkv(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) {
   for (const at::Tensor *t : {&q, &k, &v}) {
     if (!t->device().is_cpu()) return AIO_FB_DEVICE;
     if (t->layout() != at::kStrided) return AIO_FB_LAYOUT;
-    if (!plain_f32(*t)) return AIO_FB_DTYPE;
+    if (!plain_f32_bf16(*t) || t->scalar_type() != q.scalar_type()) return AIO_FB_DTYPE;
     if (t->dim() != 4) return AIO_FB_SHAPE;
   }
   return AIO_ACCELERATED;
@@ -67,10 +85,12 @@ int plan_sdpa(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, dou
   if ((q.stride(3) != 1 && E > 1) || (k.stride(3) != 1 && E > 1) || (v.stride(3) != 1 && Ev > 1))
     return AIO_FB_STRIDES;
   aio_f32_sdpa_args &a = p.a;
+  const bool bf16 = q.scalar_type() == at::kBFloat16;
+  a.dt = a.mask_dt = bf16 ? AIO_DT_BF16 : AIO_DT_F32;
   a.batch = B, a.q_heads = H, a.kv_heads = G, a.lq = L, a.lk = S, a.e = E, a.ev = Ev;
-  a.q = q.const_data_ptr<float>(), a.q_sb = q.stride(0), a.q_sh = q.stride(1), a.q_sl = q.stride(2);
-  a.k = k.const_data_ptr<float>(), a.k_sb = k.stride(0), a.k_sh = k.stride(1), a.k_sl = k.stride(2);
-  a.v = v.const_data_ptr<float>(), a.v_sb = v.stride(0), a.v_sh = v.stride(1), a.v_sl = v.stride(2);
+  a.q = q.const_data_ptr(), a.q_sb = q.stride(0), a.q_sh = q.stride(1), a.q_sl = q.stride(2);
+  a.k = k.const_data_ptr(), a.k_sb = k.stride(0), a.k_sh = k.stride(1), a.k_sl = k.stride(2);
+  a.v = v.const_data_ptr(), a.v_sb = v.stride(0), a.v_sh = v.stride(1), a.v_sl = v.stride(2);
   a.causal = is_causal;
   const double sc = scale ? *scale : 1.0 / std::sqrt(double(E));
   if (!std::isfinite(sc)) return AIO_FB_ARGS;
@@ -79,28 +99,28 @@ int plan_sdpa(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, dou
     const at::Tensor &m = *attn_mask;
     if (!m.device().is_cpu()) return AIO_FB_DEVICE;
     if (m.layout() != at::kStrided) return AIO_FB_LAYOUT;
-    // Additive fp32 masks only: stock's kernel refuses others (F.sdpa turns
-    // boolean masks into additive ones before calling it).
-    if (m.is_neg() || m.scalar_type() != at::kFloat) return AIO_FB_DTYPE;
+    // Additive masks of the query's dtype, or fp32 with a bf16 query: stock's
+    // kernel refuses others (F.sdpa turns boolean masks into additive ones
+    // before calling it).
+    if (m.is_neg() || (m.scalar_type() != q.scalar_type() && m.scalar_type() != at::kFloat)) return AIO_FB_DTYPE;
+    a.mask_dt = m.scalar_type() == at::kFloat ? AIO_DT_F32 : AIO_DT_BF16;
     if (m.dim() > 4 || !at::is_expandable_to(m.sizes(), {B, H, L, S})) return AIO_FB_SHAPE;
     p.mask = m.expand({B, H, L, S});
     if (p.mask.stride(3) != 1 && S > 1) return AIO_FB_STRIDES;
     a.m_sb = p.mask.stride(0), a.m_sh = p.mask.stride(1), a.m_sl = p.mask.stride(2);
-    a.mask = p.mask.const_data_ptr<float>();
+    a.mask = p.mask.const_data_ptr();
   }
-  // Without a causal mask stock's kernel does the same work as ours and
-  // measured as fast (0.87-1.05x at BERT shapes); causal, ours skips the
-  // masked keys and measured 1.3-1.9x (docs/never-slower.md). Empty calls
-  // stay here whatever the mask: stock's kernel crashes on them.
-  if (!is_causal && B && H && L && S) return AIO_FB_POLICY;
+  // Empty calls stay here whatever the rules: stock's kernel crashes on them.
+  if (B && H && L && S && stock_is_faster(a)) return AIO_FB_POLICY;
   return AIO_ACCELERATED;
 }
 
-// Query rows per task: enough tasks for every thread, blocks no taller
-// than 64 rows (the score block, rows x keys, stays in L2).
+// Query rows per task: enough tasks for every thread; up to 256 rows, so
+// that a task's K/V packing (once per key block) is shared by many rows,
+// while its fp32 Q and O blocks (rows x head dim) stay in L2.
 int64_t rows_per_task(int64_t B, int64_t H, int64_t L) {
   const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
-  int64_t rb = std::min<int64_t>(64, L);
+  int64_t rb = std::min<int64_t>(256, L);
   while (rb > 8 && B * H * ((L + rb - 1) / rb) < 4 * threads) rb /= 2;
   return rb;
 }
@@ -144,8 +164,8 @@ std::tuple<at::Tensor, at::Tensor> aio_sdpa_flash_cpu(const at::Tensor &q, const
   const bool seq_major = q.stride(1) < q.stride(2);
   at::Tensor out = seq_major ? at::empty({a.batch, a.lq, a.q_heads, a.ev}, q.options()).transpose(1, 2)
                              : at::empty({a.batch, a.q_heads, a.lq, a.ev}, q.options());
-  at::Tensor lse = at::empty({a.batch, a.lq, a.q_heads}, q.options()).transpose(1, 2);
-  a.o = out.mutable_data_ptr<float>(), a.o_sb = out.stride(0), a.o_sh = out.stride(1), a.o_sl = out.stride(2);
+  at::Tensor lse = at::empty({a.batch, a.lq, a.q_heads}, q.options().dtype(at::kFloat)).transpose(1, 2);
+  a.o = out.mutable_data_ptr(), a.o_sb = out.stride(0), a.o_sh = out.stride(1), a.o_sl = out.stride(2);
   a.lse = lse.mutable_data_ptr<float>(), a.l_sb = lse.stride(0), a.l_sh = lse.stride(1), a.l_sl = lse.stride(2);
   if (a.batch && a.q_heads && a.lq) run_sdpa(a);
   return {out, lse};

@@ -124,3 +124,25 @@ $(BENCH_PEAK): bench/bench_peak.c $(KERNEL_OBJS)
 .PHONY: bench-peak
 bench-peak: $(BENCH_PEAK)
 	$(BENCH_PEAK) --json $(PEAK_JSON) $(BENCH_ARGS)
+# Attention kernels (attention/): the plain-C checker over every variant
+# (tests/unit/sdpa_tester.h); the NEON flash kernel must hold the slot.
+AARCH64_SCHECK  := $(BUILD)/aarch64/sdpa_check
+$(AARCH64_SCHECK): tests/kernels/sdpa_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-sdpa
+test-aarch64: test-aarch64-sdpa
+test-aarch64-sdpa: $(AARCH64_SCHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_SCHECK) --quick --expect aio_f32_sdpa_flash_8x8__neon
+
+# make bench-sdpa: single-threaded GFLOP/s of every attention kernel
+# variant at encoder/prefill shapes (BENCH_ARGS="--peak FILE" for % of peak).
+BENCH_SDPA := $(BUILD)/bench/bench_sdpa_kernel
+$(BENCH_SDPA): bench/bench_sdpa_kernel.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibench -o $@ $^ -lm
+
+.PHONY: bench-sdpa
+bench-sdpa: $(BENCH_SDPA)
+	$(BENCH_SDPA) $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-/* Every fp32 attention implementation, portable first, then by preference;
+/* Every attention implementation, portable first, then by preference;
  * aio_kernels_init picks the last one the CPU can run. */
 #include "aio_attention.h"
 #include "aio_isa.h"
@@ -6,9 +6,11 @@
 const aio_f32_sdpa_variant aio_f32_sdpa_variants[] = {
     {"aio_f32_sdpa__ref", aio_f32_sdpa__ref, 0},
 #if defined(__x86_64__)
-    {"aio_f32_sdpa__avx512f", aio_f32_sdpa__avx512f, AIO_ISA_X86_AVX512},
-#elif defined(__aarch64__)
-    {"aio_f32_sdpa__neon", aio_f32_sdpa__neon, AIO_ISA_ARM_NEON},
+    {"aio_f32_sdpa_flash_6x16__avx2", aio_f32_sdpa_flash_6x16__avx2, AIO_ISA_X86_AVX2},
+    {"aio_f32_sdpa_flash_8x32__avx512f", aio_f32_sdpa_flash_8x32__avx512f, AIO_ISA_X86_AVX512},
+#endif
+#if defined(__aarch64__)
+    {"aio_f32_sdpa_flash_8x8__neon", aio_f32_sdpa_flash_8x8__neon, AIO_ISA_ARM_NEON},
 #endif
 };
 

@@ -1,0 +1,11 @@
+/* Blocked attention (sdpa_flash_body.inc), AVX2 + FMA, 8 lanes: 12 accumulators + 2 panel vectors + 1 broadcast of the 16 registers. */
+#if defined(__x86_64__)
+#include "aio_attention.h"
+#include "vmath/vm_avx2.h"
+#include "vmath/vmath_body.inc"
+
+#define SDPA_MR 6
+#define SDPA_NAME "aio_f32_sdpa_flash_6x16__avx2"
+#define SDPA_FN aio_f32_sdpa_flash_6x16__avx2
+#include "sdpa_flash_body.inc"
+#endif

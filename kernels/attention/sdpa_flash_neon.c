@@ -1,0 +1,11 @@
+/* Blocked attention (sdpa_flash_body.inc), NEON, 4 lanes: 16 accumulators of the 32 registers. */
+#if defined(__aarch64__)
+#include "aio_attention.h"
+#include "vmath/vm_neon.h"
+#include "vmath/vmath_body.inc"
+
+#define SDPA_MR 8
+#define SDPA_NAME "aio_f32_sdpa_flash_8x8__neon"
+#define SDPA_FN aio_f32_sdpa_flash_8x8__neon
+#include "sdpa_flash_body.inc"
+#endif
