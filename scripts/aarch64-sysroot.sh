@@ -50,6 +50,7 @@ if ! stamp_ok debs "$DEB_KEY"; then
   "${APT[@]}" update >/dev/null
   (cd "$ROOT/debs" && "${APT[@]}" download "${DEBS[@]/%/:arm64}" >/dev/null)
   rm -rf "$SYS"; mkdir -p "$SYS"
+  rm -f "$ROOT/.stamp-stubs" "$ROOT/.stamp-pyc"   # they live in the sysroot
   for d in "$ROOT"/debs/*.deb; do dpkg -x "$d" "$SYS"; done
   stamp_set debs "$DEB_KEY"
 fi
@@ -75,8 +76,9 @@ if ! stamp_ok wheels "$WHEEL_KEY"; then
   "$PY" -m pip download -q --no-deps --only-binary=:all: \
       --platform manylinux_2_28_aarch64 --platform manylinux_2_17_aarch64 \
       --platform manylinux2014_aarch64 --python-version 3.11 \
-      -d "$ROOT/wheels" "${WHEELS[@]}"
+      -d "$ROOT/wheels" "${WHEELS[@]}" 2> >(grep -v 'is ignored: it is neither' >&2 || true)
   rm -rf "$SITE"; mkdir -p "$SITE"
+  rm -f "$ROOT/.stamp-stubs" "$ROOT/.stamp-pyc"
   # Only one version per project (an older cached one would shadow).
   "$PY" - "$ROOT/wheels" "$SITE" "${WHEELS[@]}" <<'PYEOF'
 import sys, os, re, zipfile
