@@ -95,7 +95,7 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 test: all
 	$(MAKE) test-c
 	$(MAKE) test-aarch64
-	$(MAKE) modules
+	$(MAKE) -j2 modules
 	$(MAKE) test-python
 	$(MAKE) test-arm
 	$(MAKE) test-oldtorch

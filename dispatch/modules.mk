@@ -37,17 +37,22 @@ dispatch_flags_for = $(filter-out -D_GLIBCXX_USE_CXX11_ABI=% -DAIO_TORCH_VERSION
     -D_GLIBCXX_USE_CXX11_ABI=1 -DAIO_TORCH_VERSION='"$(call headers_version,$(1))"' \
     -isystem $(TORCH_HEADERS)/$(1)/torch/include -isystem $(TORCH_HEADERS)/$(1)/torch/include/torch/csrc/api/include
 
-# The common torch headers are precompiled once per version (torch_pch.h).
+# versioned_dispatch(V, OUTDIR, CXX, KERNEL_OBJS, EXTRA_FLAGS): the rules for
+# OUTDIR/libaio_dispatch-torchV.so. The common torch headers are
+# precompiled once per version and directory (torch_pch.h). A cross build
+# instantiates it with its own compiler and kernel objects, e.g.
+#   $(foreach v,$(OTHER_MINORS),$(eval $(call versioned_dispatch,$(v),$(BUILD)/aarch64,\
+#       $(AARCH64_CXX),$(ARM_KERNEL_OBJS),-march=armv8-a)))
 define versioned_dispatch
-$(BUILD)/pch/torch$(1)/torch_pch.h.gch: dispatch/torch_pch.h $(TORCH_HEADERS)/$(1)/torch/version.py
+$(2)/pch/torch$(1)/torch_pch.h.gch: dispatch/torch_pch.h $(TORCH_HEADERS)/$(1)/torch/version.py
 	@mkdir -p $$(dir $$@)
-	cp dispatch/torch_pch.h $(BUILD)/pch/torch$(1)/torch_pch.h
-	$$(CXX) $$(call dispatch_flags_for,$(1)) -x c++-header -c $(BUILD)/pch/torch$(1)/torch_pch.h -o $$@
-$(BUILD)/obj/dispatch-torch$(1)/%.o: dispatch/%.cpp $(BUILD)/pch/torch$(1)/torch_pch.h.gch
+	cp dispatch/torch_pch.h $(2)/pch/torch$(1)/torch_pch.h
+	$(3) $$(call dispatch_flags_for,$(1)) $(5) -x c++-header -c $(2)/pch/torch$(1)/torch_pch.h -o $$@
+$(2)/obj/dispatch-torch$(1)/%.o: dispatch/%.cpp $(2)/pch/torch$(1)/torch_pch.h.gch
 	@mkdir -p $$(dir $$@)
-	$$(CXX) $$(call dispatch_flags_for,$(1)) -include $(BUILD)/pch/torch$(1)/torch_pch.h -Winvalid-pch \
+	$(3) $$(call dispatch_flags_for,$(1)) $(5) -include $(2)/pch/torch$(1)/torch_pch.h -Winvalid-pch \
 	    -MMD -MP -c $$< -o $$@
-$(BUILD)/libaio_dispatch-torch$(1).so: $(DISPATCH_SRCS:dispatch/%.cpp=$(BUILD)/obj/dispatch-torch$(1)/%.o) $(KERNEL_OBJS)
-	$$(CXX) -shared -o $$@ $$^ -Wl,--exclude-libs,ALL
+$(2)/libaio_dispatch-torch$(1).so: $(DISPATCH_SRCS:dispatch/%.cpp=$(2)/obj/dispatch-torch$(1)/%.o) $(4)
+	$(3) -shared -o $$@ $$^ -Wl,--exclude-libs,ALL
 endef
-$(foreach v,$(OTHER_MINORS),$(eval $(call versioned_dispatch,$(v))))
+$(foreach v,$(OTHER_MINORS),$(eval $(call versioned_dispatch,$(v),$(BUILD),$$(CXX),$$(KERNEL_OBJS),)))

@@ -56,7 +56,7 @@ man=$(mktemp -d)
 trap 'rm -rf "$man"' EXIT
 PRINT_CONFIG=$PRINT_CONFIG "$SRC/packaging/man.sh" "$man" "$AIO_LIBDIR" "$BINDIR" "$(printf '%s\n' "${mods[@]}" | sort -V | tr '\n' ' ')"
 gzip -9n -c "$man/aio-run.1" > "$DESTDIR$MANDIR/man1/aio-run.1.gz"
-gzip -9n -c "$man/aio.7" > "$DESTDIR$MANDIR/man7/aio.7.gz"
+gzip -9n -c "$man/aio-pytorch.7" > "$DESTDIR$MANDIR/man7/aio-pytorch.7.gz"
 chmod 0644 "$DESTDIR$MANDIR"/man?/*.gz
 
 install -m 0644 "$SRC/README.md" "$DESTDIR$DOCDIR/README.md"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# man.sh OUTDIR LIBDIR BINDIR "2.11 2.12 2.13": aio.7 and aio-run.1 for an
+# man.sh OUTDIR LIBDIR BINDIR "2.11 2.12 2.13": aio-pytorch.7 and aio-run.1 for an
 # install whose preload lives in LIBDIR. The ENVIRONMENT sections are the
 # option table itself (aio-print-config --man, $PRINT_CONFIG), so the pages
 # cannot disagree with the README table or the parser.
@@ -18,7 +18,7 @@ modules=""
 for v in $minors; do modules+="${modules:+, }libaio_dispatch\\\\-torch$v.so"; done
 rel=$(realpath -m --relative-to="$bindir" "$libdir")
 esc() { printf '%s' "$1" | sed -e 's/-/\\\\-/g' -e 's/[|&]/\\&/g'; }
-for page in aio.7 aio-run.1; do
+for page in aio-pytorch.7 aio-run.1; do
     sed -e "s|@AIO_DATE@|$date|g" -e "s|@AIO_VERSION@|$(cat "$here/../VERSION")|g" \
         -e "s|@AIO_LIBDIR@|$(esc "$libdir")|g" -e "s|@AIO_LIBDIR_REL@|$(esc "$rel")|g" \
         -e "s|@AIO_MODULES@|$modules|g" \

@@ -39,7 +39,7 @@ install: all modules
 	    MANDIR="$(MANDIR)" DOCDIR="$(DOCDIR)" REQUIRE="$(AIO_TORCH_MINORS)" packaging/install.sh
 
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/aio-run" "$(DESTDIR)$(MANDIR)/man1/aio-run.1.gz" "$(DESTDIR)$(MANDIR)/man7/aio.7.gz"
+	rm -f "$(DESTDIR)$(BINDIR)/aio-run" "$(DESTDIR)$(MANDIR)/man1/aio-run.1.gz" "$(DESTDIR)$(MANDIR)/man7/aio-pytorch.7.gz"
 	rm -rf "$(DESTDIR)$(AIO_LIBDIR)" "$(DESTDIR)$(DOCDIR)"
 
 deb: $(PKG_DEPS)

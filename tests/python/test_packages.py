@@ -118,7 +118,7 @@ def test_deb_installs_runs_outside_the_tree_and_purges_clean(packages, tmp_path)
     left = set(sh(["find", "/usr", "/etc", "-xdev"]).stdout.split()) - before
     ours = deb_files(deb)
     assert not [f for f in left if f in ours or "/aio/" in f or f.endswith("/aio") or "aio-run" in f
-                or "aio.7" in f], sorted(left)
+                or "aio-pytorch.7" in f], sorted(left)
     for f in ours:
         assert not Path(f).exists(), f
     assert not Path(LIBDIR_DEB).exists() and not Path("/usr/share/doc/aio").exists()
@@ -176,7 +176,7 @@ def test_make_install_destdir(tmp_path):
     lib = dest / "opt/aio-test/lib/aio"
     assert sorted(p.name for p in lib.iterdir()) == sorted(
         ["aio-print-config", "libaio_preload.so"] + [f"libaio_dispatch-torch{v}.so" for v in MINORS])
-    assert (dest / "opt/aio-test/share/man/man7/aio.7.gz").exists()
+    assert (dest / "opt/aio-test/share/man/man7/aio-pytorch.7.gz").exists()
     # The launcher finds ../lib/aio relative to itself, wherever DESTDIR put it.
     p = sh([str(dest / "opt/aio-test/bin/aio-run"), "--print-config"])
     assert "AIO_PROCESS_MODE" in p.stdout
@@ -187,7 +187,7 @@ def test_man_page_lists_every_variable(packages, tmp_path):
     root = tmp_path / "root"
     rpm_unpack(rpm, root)
     import gzip
-    page = gzip.decompress((root / "usr/share/man/man7/aio.7.gz").read_bytes()).decode()
+    page = gzip.decompress((root / "usr/share/man/man7/aio-pytorch.7.gz").read_bytes()).decode()
     config = sh([str(BUILD / "aio-print-config")]).stdout
     for name in (l.split()[0] for l in config.splitlines()):
         assert f".B {name}\n" in page, name
