@@ -3,6 +3,7 @@
 #if defined(__aarch64__)
 #include <math.h>
 
+#include "aio_moments.h"
 #include "aio_norm.h"
 #include "row_io_neon.h"
 
@@ -62,35 +63,22 @@ void aio_f32_layernorm__neon(const aio_layernorm_args *a, int64_t r0, int64_t r1
     for (int64_t r = r0; r < r1; r++) {
         const float *x = a->x + r * a->ldx;
         float *y = a->y + r * a->ldy;
-        float32x4_t s0 = vdupq_n_f32(0.f), s1 = s0;
-        int64_t i = 0;
-        for (; i + 8 <= n; i += 8) {
-            s0 = vaddq_f32(s0, vld1q_f32(x + i));
-            s1 = vaddq_f32(s1, vld1q_f32(x + i + 4));
-        }
-        float tail = 0.f;
-        for (; i < n; i++) tail += x[i];
-        const float mean = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
-        const float32x4_t mv = vdupq_n_f32(mean);
-        s0 = s1 = vdupq_n_f32(0.f);
-        for (i = 0; i + 8 <= n; i += 8) {
-            float32x4_t d0 = vsubq_f32(vld1q_f32(x + i), mv), d1 = vsubq_f32(vld1q_f32(x + i + 4), mv);
-            s0 = vfmaq_f32(s0, d0, d0);
-            s1 = vfmaq_f32(s1, d1, d1);
-        }
-        tail = 0.f;
-        for (; i < n; i++) tail += (x[i] - mean) * (x[i] - mean);
-        const float var = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
+        /* The statistics all norms share (aio_moments.h): exact on constant
+         * and one-element rows, no cancellation when |mean| >> std. */
+        float mean, var;
+        aio_f32_moments__neon(x, n, 1, n, &mean, &var);
         const float rstd = 1.f / sqrtf(var + a->eps);
-        const float32x4_t rv = vdupq_n_f32(rstd), sh = vdupq_n_f32(-mean * rstd);
-        for (i = 0; i + 4 <= n; i += 4) {
-            float32x4_t v = vfmaq_f32(sh, vld1q_f32(x + i), rv);
+        /* (x - mean) * rstd: x == mean stays exactly 0. */
+        const float32x4_t rv = vdupq_n_f32(rstd), mv = vdupq_n_f32(mean);
+        int64_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            float32x4_t v = vmulq_f32(vsubq_f32(vld1q_f32(x + i), mv), rv);
             if (a->w) v = vmulq_f32(v, vld1q_f32(a->w + i));
             if (a->b) v = vaddq_f32(v, vld1q_f32(a->b + i));
             vst1q_f32(y + i, v);
         }
         for (; i < n; i++) {
-            float v = x[i] * rstd - mean * rstd;
+            float v = (x[i] - mean) * rstd;
             if (a->w) v *= a->w[i];
             if (a->b) v += a->b[i];
             y[i] = v;
