@@ -114,3 +114,19 @@ with torch.no_grad():
     gn, bn = ops["aten::native_group_norm"], ops["aten::native_batch_norm"]
     assert gn["accelerated"] == 1 and gn["fallback"] == {"policy": 1}, gn
     assert bn["accelerated"] == 2 and bn["fallback"] == {"policy": 1}, bn
+
+
+def test_layer_norm_constant_and_one_element_rows_exact():
+    """LayerNorm shares the statistics: constant rows (padding tokens) give
+    exactly 0 with unit weight and zero bias, as stock does; one-element
+    rows give the bias exactly."""
+    from conftest import run_py_json
+    res, _ = run_py_json("""
+        import json, torch, torch.nn.functional as F
+        x = torch.full((4, 768), 12.3)
+        y = F.layer_norm(x, (768,), torch.ones(768), torch.zeros(768))
+        b = torch.randn(1)
+        y1 = F.layer_norm(torch.randn(5, 1) * 100, (1,), torch.randn(1), b)
+        print(json.dumps([y.abs().max().item(), (y1 - b).abs().max().item()]))
+    """, env={"AIO_PROFILER": "1"})
+    assert res == [0.0, 0.0], res
