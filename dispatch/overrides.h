@@ -13,6 +13,8 @@ int register_softmax_overrides(torch::Library &lib);     // override_softmax.cpp
 int register_activation_overrides(torch::Library &lib);  // override_activation.cpp: gelu, silu, ...
 int register_elementwise_overrides(torch::Library &lib); // override_elementwise.cpp: exp, log
 int register_attention_overrides(torch::Library &lib);   // override_attention.cpp: CPU flash attention (sdpa)
+int register_group_batch_norm_overrides(torch::Library &lib);  // override_group_batch_norm.cpp: group_norm, batch_norm
+int register_conv_overrides(torch::Library &lib);        // override_conv.cpp: _convolution
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
 }

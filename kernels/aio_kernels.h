@@ -13,6 +13,7 @@
 #include "aio_wgemm.h"
 #include "aio_act.h"
 #include "aio_softmax.h"
+#include "aio_moments.h"
 
 typedef struct aio_kernels {
     unsigned isa; /* flags in force after the cap */
@@ -34,6 +35,8 @@ typedef struct aio_kernels {
     aio_f32_sdpa_config f32_sdpa;
     /* int8 x int8 GEMM, activations quantized per row (aio_qd8_gemm.h). */
     aio_qd8_gemm_config qd8w;
+    /* Norm statistics shared by Layer/Group/Instance/BatchNorm (aio_moments.h). */
+    aio_f32_stats_config f32_stats;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

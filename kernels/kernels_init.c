@@ -102,4 +102,10 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     k->f32_sdpa.fn = sdpa->fn;
     k->f32_sdpa.name = sdpa->name;
     pick_qd8(&k->qd8w, isa);
+
+    const aio_f32_stats_variant *st = &aio_f32_stats_variants[AIO_PICK(aio_f32_stats_variants, aio_f32_stats_variant_count, isa)];
+    k->f32_stats.moments = st->moments;
+    k->f32_stats.apply = st->apply;
+    k->f32_stats.apply_ch = st->apply_ch;
+    k->f32_stats.name = st->name;
 }

@@ -3,6 +3,7 @@
 #if defined(__x86_64__)
 #include <math.h>
 
+#include "aio_moments.h"
 #include "aio_norm.h"
 #include "row_io_avx2.h"
 
@@ -62,36 +63,22 @@ AIO_TARGET_AVX2 void aio_f32_layernorm__avx2(const aio_layernorm_args *a, int64_
     for (int64_t r = r0; r < r1; r++) {
         const float *x = a->x + r * a->ldx;
         float *y = a->y + r * a->ldy;
-        __m256 s0 = _mm256_setzero_ps(), s1 = s0;
-        int64_t i = 0;
-        for (; i + 16 <= n; i += 16) {
-            s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + i));
-            s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + i + 8));
-        }
-        float tail = 0.f;
-        for (; i < n; i++) tail += x[i];
-        const float mean = (hsum8(_mm256_add_ps(s0, s1)) + tail) / (float)n;
-        const __m256 mv = _mm256_set1_ps(mean);
-        s0 = s1 = _mm256_setzero_ps();
-        for (i = 0; i + 16 <= n; i += 16) {
-            __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), mv);
-            __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), mv);
-            s0 = _mm256_fmadd_ps(d0, d0, s0);
-            s1 = _mm256_fmadd_ps(d1, d1, s1);
-        }
-        tail = 0.f;
-        for (; i < n; i++) tail += (x[i] - mean) * (x[i] - mean);
-        const float var = (hsum8(_mm256_add_ps(s0, s1)) + tail) / (float)n;
+        /* The statistics all norms share (aio_moments.h): exact on constant
+         * and one-element rows, no cancellation when |mean| >> std. */
+        float mean, var;
+        aio_f32_moments__avx2(x, n, 1, n, &mean, &var);
         const float rstd = 1.f / sqrtf(var + a->eps);
-        const __m256 rv = _mm256_set1_ps(rstd), sh = _mm256_set1_ps(-mean * rstd);
-        for (i = 0; i + 8 <= n; i += 8) {
-            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), rv, sh);
+        /* (x - mean) * rstd: x == mean stays exactly 0. */
+        const __m256 rv = _mm256_set1_ps(rstd), mv = _mm256_set1_ps(mean);
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv), rv);
             if (a->w) v = _mm256_mul_ps(v, _mm256_loadu_ps(a->w + i));
             if (a->b) v = _mm256_add_ps(v, _mm256_loadu_ps(a->b + i));
             _mm256_storeu_ps(y + i, v);
         }
         for (; i < n; i++) {
-            float v = x[i] * rstd - mean * rstd;
+            float v = (x[i] - mean) * rstd;
             if (a->w) v *= a->w[i];
             if (a->b) v += a->b[i];
             y[i] = v;

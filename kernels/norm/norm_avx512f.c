@@ -4,6 +4,7 @@
 #if defined(__x86_64__)
 #include <math.h>
 
+#include "aio_moments.h"
 #include "aio_norm.h"
 #include "row_io_avx512.h"
 
@@ -61,42 +62,16 @@ AIO_TARGET_AVX512 void aio_f32_layernorm__avx512f(const aio_layernorm_args *a, i
     for (int64_t r = r0; r < r1; r++) {
         const float *x = a->x + r * a->ldx;
         float *y = a->y + r * a->ldy;
-        /* Two passes (sum, then squares about the mean) keep the variance
-         * exact to fp32 rounding even when |mean| >> std. */
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        int64_t i = 0;
-        for (; i + 64 <= n; i += 64) {
-            s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i));
-            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(x + i + 16));
-            s2 = _mm512_add_ps(s2, _mm512_loadu_ps(x + i + 32));
-            s3 = _mm512_add_ps(s3, _mm512_loadu_ps(x + i + 48));
-        }
-        for (; i < n; i += 16) s0 = _mm512_add_ps(s0, _mm512_maskz_loadu_ps(tail16(n - i), x + i));
-        const float mean = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) / (float)n;
-        const __m512 mv = _mm512_set1_ps(mean);
-        s0 = s1 = s2 = s3 = _mm512_setzero_ps();
-        for (i = 0; i + 64 <= n; i += 64) {
-            __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), mv);
-            __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), mv);
-            __m512 d2 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), mv);
-            __m512 d3 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), mv);
-            s0 = _mm512_fmadd_ps(d0, d0, s0);
-            s1 = _mm512_fmadd_ps(d1, d1, s1);
-            s2 = _mm512_fmadd_ps(d2, d2, s2);
-            s3 = _mm512_fmadd_ps(d3, d3, s3);
-        }
-        for (; i < n; i += 16) {
-            const __mmask16 m = tail16(n - i);
-            __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), mv);
-            s0 = _mm512_fmadd_ps(d, d, s0);
-        }
-        const float var = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) / (float)n;
+        /* The statistics all norms share (aio_moments.h): exact on constant
+         * and one-element rows, no cancellation when |mean| >> std. */
+        float mean, var;
+        aio_f32_moments__avx512f(x, n, 1, n, &mean, &var);
         const float rstd = 1.f / sqrtf(var + a->eps);
-        /* y = x*scale + shift per element, scale = rstd*w, shift = b - mean*rstd*w. */
-        const __m512 rv = _mm512_set1_ps(rstd), sh = _mm512_set1_ps(-mean * rstd);
-        for (i = 0; i < n; i += 16) {
+        /* (x - mean) * rstd: x == mean stays exactly 0. */
+        const __m512 rv = _mm512_set1_ps(rstd), mv = _mm512_set1_ps(mean);
+        for (int64_t i = 0; i < n; i += 16) {
             const __mmask16 m = tail16(n - i);
-            __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), rv, sh);
+            __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), mv), rv);
             if (a->w) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, a->w + i));
             if (a->b) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, a->b + i));
             _mm512_mask_storeu_ps(y + i, m, v);

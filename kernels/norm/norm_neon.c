@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "aio_mca.h"
+#include "aio_moments.h"
 #include "aio_norm.h"
 #include "row_io_neon.h"
 
@@ -82,61 +83,22 @@ void aio_f32_layernorm__neon(const aio_layernorm_args *a, int64_t r0, int64_t r1
     for (int64_t r = r0; r < r1; r++) {
         const float *x = a->x + r * a->ldx;
         float *y = a->y + r * a->ldy;
-        /* accumulators to cover the latency of 2 pipes: FADD 2 cycles
-         * (4 chains), FMLA 4 cycles (8 chains) on N1 */
-        float32x4_t s0 = vdupq_n_f32(0.f), s1 = s0, s2 = s0, s3 = s0;
-        int64_t i = 0;
-        for (; i + 16 <= n; i += 16) {
-            AIO_MCA_BEGIN("aio_f32_layernorm__neon_sum");
-            s0 = vaddq_f32(s0, vld1q_f32(x + i));
-            s1 = vaddq_f32(s1, vld1q_f32(x + i + 4));
-            s2 = vaddq_f32(s2, vld1q_f32(x + i + 8));
-            s3 = vaddq_f32(s3, vld1q_f32(x + i + 12));
-            AIO_MCA_END();
-        }
-        for (; i + 4 <= n; i += 4)
-            s0 = vaddq_f32(s0, vld1q_f32(x + i));
-        float tail = 0.f;
-        for (; i < n; i++) tail += x[i];
-        const float mean = (vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3))) + tail) / (float)n;
-        const float32x4_t mv = vdupq_n_f32(mean);
-        float32x4_t q0 = vdupq_n_f32(0.f), q1 = q0, q2 = q0, q3 = q0, q4 = q0, q5 = q0, q6 = q0, q7 = q0;
-        for (i = 0; i + 32 <= n; i += 32) {
-            AIO_MCA_BEGIN("aio_f32_layernorm__neon_var");
-            const float32x4_t d0 = vsubq_f32(vld1q_f32(x + i), mv), d1 = vsubq_f32(vld1q_f32(x + i + 4), mv);
-            const float32x4_t d2 = vsubq_f32(vld1q_f32(x + i + 8), mv), d3 = vsubq_f32(vld1q_f32(x + i + 12), mv);
-            const float32x4_t d4 = vsubq_f32(vld1q_f32(x + i + 16), mv), d5 = vsubq_f32(vld1q_f32(x + i + 20), mv);
-            const float32x4_t d6 = vsubq_f32(vld1q_f32(x + i + 24), mv), d7 = vsubq_f32(vld1q_f32(x + i + 28), mv);
-            q0 = vfmaq_f32(q0, d0, d0);
-            q1 = vfmaq_f32(q1, d1, d1);
-            q2 = vfmaq_f32(q2, d2, d2);
-            q3 = vfmaq_f32(q3, d3, d3);
-            q4 = vfmaq_f32(q4, d4, d4);
-            q5 = vfmaq_f32(q5, d5, d5);
-            q6 = vfmaq_f32(q6, d6, d6);
-            q7 = vfmaq_f32(q7, d7, d7);
-            AIO_MCA_END();
-        }
-        for (; i + 4 <= n; i += 4) {
-            const float32x4_t d = vsubq_f32(vld1q_f32(x + i), mv);
-            q0 = vfmaq_f32(q0, d, d);
-        }
-        tail = 0.f;
-        for (; i < n; i++) tail += (x[i] - mean) * (x[i] - mean);
-        q0 = vaddq_f32(vaddq_f32(q0, q4), vaddq_f32(q1, q5));
-        q2 = vaddq_f32(vaddq_f32(q2, q6), vaddq_f32(q3, q7));
-        s0 = vaddq_f32(q0, q2), s1 = vdupq_n_f32(0.f);
-        const float var = (vaddvq_f32(vaddq_f32(s0, s1)) + tail) / (float)n;
+        /* The statistics all norms share (aio_moments.h): exact on constant
+         * and one-element rows, no cancellation when |mean| >> std. */
+        float mean, var;
+        aio_f32_moments__neon(x, n, 1, n, &mean, &var);
         const float rstd = 1.f / sqrt_nan(var + a->eps);
-        const float32x4_t rv = vdupq_n_f32(rstd), sh = vdupq_n_f32(-mean * rstd);
-        for (i = 0; i + 4 <= n; i += 4) {
-            float32x4_t v = vfmaq_f32(sh, vld1q_f32(x + i), rv);
+        /* (x - mean) * rstd: x == mean stays exactly 0. */
+        const float32x4_t rv = vdupq_n_f32(rstd), mv = vdupq_n_f32(mean);
+        int64_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            float32x4_t v = vmulq_f32(vsubq_f32(vld1q_f32(x + i), mv), rv);
             if (a->w) v = vmulq_f32(v, vld1q_f32(a->w + i));
             if (a->b) v = vaddq_f32(v, vld1q_f32(a->b + i));
             vst1q_f32(y + i, v);
         }
         for (; i < n; i++) {
-            float v = x[i] * rstd - mean * rstd;
+            float v = (x[i] - mean) * rstd;
             if (a->w) v *= a->w[i];
             if (a->b) v += a->b[i];
             y[i] = v;

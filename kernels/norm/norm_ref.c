@@ -2,6 +2,7 @@
  * accumulation, the semantics every ISA variant is tested against. */
 #include <math.h>
 
+#include "aio_moments.h"
 #include "row_io_ref.h"
 
 #define DEF_RMSNORM_REF(T)                                                              \
@@ -35,12 +36,8 @@ void aio_f32_layernorm__ref(const aio_layernorm_args *a, int64_t r0, int64_t r1)
     for (int64_t r = r0; r < r1; r++) {
         const float *x = a->x + r * a->ldx;
         float *y = a->y + r * a->ldy;
-        float sum = 0.f;
-        for (int64_t i = 0; i < n; i++) sum += x[i];
-        const float mean = sum / (float)n;
-        float sq = 0.f;
-        for (int64_t i = 0; i < n; i++) sq += (x[i] - mean) * (x[i] - mean);
-        const float var = sq / (float)n;
+        float mean, var;
+        aio_f32_moments__ref(x, n, 1, n, &mean, &var); /* shared with GroupNorm/BatchNorm */
         const float rstd = 1.f / sqrtf(var + a->eps);
         for (int64_t i = 0; i < n; i++) {
             float v = (x[i] - mean) * rstd;

@@ -7,6 +7,7 @@
 
 #include "aio_kernels.h"
 #include "norm_rope_tester.h"
+#include "moments_tester.h"
 
 static int passed, failed;
 
@@ -36,6 +37,11 @@ int main(void)
     for (size_t k = 0; k < aio_f32_layernorm_variant_count; k++) {
         const aio_norm_variant *v = &aio_f32_layernorm_variants[k];
         if (row_variant_runs(v->isa_required)) report(v->name, ln_variant_check(v));
+        if (row_variant_runs(v->isa_required)) report(v->name, ln_exact_check(v));
+    }
+    for (size_t k = 0; k < aio_f32_stats_variant_count; k++) {
+        const aio_f32_stats_variant *v = &aio_f32_stats_variants[k];
+        if (row_variant_runs(v->isa_required)) report(v->name, moments_variant_check(v));
     }
     /* The slots take the best variant this CPU runs. */
     aio_kernels k;
@@ -44,6 +50,7 @@ int main(void)
     report(k.rmsnorm[AIO_ROW_BF16].name, strcmp(k.rmsnorm[AIO_ROW_BF16].name, "aio_bf16_rmsnorm__neon") != 0);
     report(k.rope[AIO_ROW_F16].name, strcmp(k.rope[AIO_ROW_F16].name, "aio_f16_rope__neon") != 0);
     report(k.f32_layernorm.name, strcmp(k.f32_layernorm.name, "aio_f32_layernorm__neon") != 0);
+    report(k.f32_stats.name, strcmp(k.f32_stats.name, "aio_f32_stats__neon") != 0);
 #endif
     printf("norm/rope: %d passed, %d failed\n", passed, failed);
     return failed != 0;
