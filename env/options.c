@@ -74,7 +74,7 @@ static const aio_option options[] = {
     {"AIO_DISPATCH_LIB", OPT_PATH, FIELD(dispatch_lib), .active = 1,
      .doc = "Dispatch module to load. Unset: the one for the loaded torch beside the preload (`libaio_dispatch-torch2.12.so` for torch 2.12), else `libaio_dispatch.so` there."},
     {"AIO_WEIGHT_CACHE_MB", OPT_INT, FIELD(weight_cache_mb), .def = 8192, .min = 0, .max = 1 << 24, .active = 1,
-     .doc = "Memory for converted weights of the implicit modes, in MiB; least recently used out first. 0: no conversion."},
+     .doc = "Memory for converted weights (implicit modes) and for fp32 Linear weights packed for M >= 16, in MiB; least recently used out first. 0: no conversion, fp32 packs on every call."},
     {"AIO_TORCH_VERSION_CHECK", OPT_BOOL, FIELD(strict_version), .def = 1, .active = 1,
      .doc = "Refuse a torch whose major.minor differs from the one the dispatch module was built for."},
 };

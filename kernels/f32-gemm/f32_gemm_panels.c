@@ -11,7 +11,8 @@
  * pre_kc / pre_mc / pre_nc:
  *   kc: B micro-panel plus one A micro-panel in 3/4 of L1d;
  *   mc: the A block (mc x kc) in half of L2;
- *   nc: the B block (kc x nc) in half of this core's L3 share. */
+ *   nc: the B block (kc x nc) in half of this core's L3 share, and the C
+ *       block (rows x nc, revisited once per K block) in half of L2. */
 #include "f32_gemm_driver.h"
 
 #include "aio_cache.h"
@@ -93,8 +94,15 @@ void aio_f32_gemm_run_panels(const struct aio_f32_gemm_ops *ops, const aio_f32_g
         aio_f32_gemm_no_product(g, m0, m1, n0, n1);
         return;
     }
-    const blocking bl = blocking_for(ops);
+    blocking bl = blocking_for(ops);
     const size_t MR = ops->mr, NR = ops->nr, K = (size_t)g->k;
+    /* C is revisited once per K block: keep the C block (rows x nc) in half
+     * of L2 too, or every revisit comes from L3 (unless nc is forced). */
+    if (!(g_force_kc && g_force_mc && g_force_nc) && !ops->pre_nc) {
+        const size_t rows = min_sz(bl.mc, (size_t)(m1 - m0));
+        const size_t nc_c = aio_cache_sizes_get()->l2 / 2 / (rows * sizeof(float)) / NR * NR;
+        bl.nc = clamp_sz(min_sz(bl.nc, nc_c), 4 * NR, bl.nc);
+    }
     aio_f32_gemm_out o;
     for (int64_t jc = n0; jc < n1; jc += (int64_t)bl.nc) {
         const int64_t jc1 = jc + (int64_t)bl.nc < n1 ? jc + (int64_t)bl.nc : n1;
@@ -107,8 +115,15 @@ void aio_f32_gemm_run_panels(const struct aio_f32_gemm_ops *ops, const aio_f32_g
                     const size_t nr = min_sz(NR, (size_t)(jc1 - jr));
                     for (int64_t ir = ic; ir < ic1; ir += (int64_t)MR) {
                         const float *ap = a_panels + (size_t)ir * K + pc * MR;
+                        const size_t mr = min_sz(MR, (size_t)(ic1 - ir));
                         aio_f32_gemm_out_at(&o, g, ir, jr, pc > 0);
-                        ops->gemm(kc, ap, bp, NR, &o, min_sz(MR, (size_t)(ic1 - ir)), nr);
+                        /* The tile's C rows, to be read or written after the
+                         * K loop: fetch them now, under the loop's FMAs. */
+                        for (size_t r = 0; r < mr; r++) {
+                            __builtin_prefetch(o.c + r * o.ldc, 1, 3);
+                            __builtin_prefetch(o.c + r * o.ldc + nr - 1, 1, 3);
+                        }
+                        ops->gemm(kc, ap, bp, NR, &o, mr, nr);
                     }
                 }
             }
