@@ -265,6 +265,7 @@ def main():
             cells.append(f"{t * 1e3:.1f} ms ({sp:.2f}x)" if t else "-")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     lines += detail_tables(modes, wl, med, comp, cos, flops, peak, threads, summary)
+    print("\n".join(lines) + "\n", flush=True)  # the model table before the slower extras
     if not a.no_gemms:
         lines += gemm_table(run_mode, modes, peak, threads, summary)
     plot(res_dir / f"transformers{'_t%d' % a.threads if a.threads else ''}.png", modes, wl, summary)
