@@ -114,8 +114,9 @@ def worker(a):
             out = fn()  # compiles (compiled modes); implicit modes convert weights on the second call
             if a.transform not in ("none", "bf16"):
                 compile_s[name] = time.perf_counter() - t0
-            if a.outputs:
-                torch.save(first_tensor(out).float(), Path(a.outputs) / f"{name.replace(' ', '_')}.pt")
+            if a.outputs:  # a later call: implicit modes convert weights on the second one
+                fn()
+                torch.save(first_tensor(fn()).float(), Path(a.outputs) / f"{name.replace(' ', '_')}.pt")
             if a.flops:
                 from torch.utils.flop_counter import FlopCounterMode
                 with FlopCounterMode(display=False) as fc:
