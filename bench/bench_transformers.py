@@ -114,8 +114,9 @@ def worker(a):
             out = fn()  # compiles (compiled modes); implicit modes convert weights on the second call
             if a.transform not in ("none", "bf16"):
                 compile_s[name] = time.perf_counter() - t0
-            if a.outputs:
-                torch.save(first_tensor(out).float(), Path(a.outputs) / f"{name.replace(' ', '_')}.pt")
+            if a.outputs:  # a later call: implicit modes convert weights on the second one
+                fn()
+                torch.save(first_tensor(fn()).float(), Path(a.outputs) / f"{name.replace(' ', '_')}.pt")
             if a.flops:
                 from torch.utils.flop_counter import FlopCounterMode
                 with FlopCounterMode(display=False) as fc:
@@ -265,6 +266,7 @@ def main():
             cells.append(f"{t * 1e3:.1f} ms ({sp:.2f}x)" if t else "-")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     lines += detail_tables(modes, wl, med, comp, cos, flops, peak, threads, summary)
+    print("\n".join(lines) + "\n", flush=True)  # the model table before the slower extras
     if not a.no_gemms:
         lines += gemm_table(run_mode, modes, peak, threads, summary)
     plot(res_dir / f"transformers{'_t%d' % a.threads if a.threads else ''}.png", modes, wl, summary)

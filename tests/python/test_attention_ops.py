@@ -145,13 +145,16 @@ with FakeTensorMode():
     fq = torch.empty(2, 4, 20, 16)
     fshape = F.scaled_dot_product_attention(fq, fq, fq, attn_mask=torch.zeros(2, 1, 1, 20)).shape
 out["fake.shape"] = torch.tensor(fshape)
-# torch.compile (inductor keeps the SDPA as an extern call, which reaches aio).
+# torch.compile: traced with fake tensors, then run through the dispatcher
+# (aot_eager: the same graph path as inductor, without its C++ build time).
 with torch.inference_mode():
     cq, ck, cv = qkv(2, 4, 4, 40, 40, 32, layout="blhe")
     cm = torch.rand(2, 1, 1, 40) > 0.3
     cm[..., 0] = True
-    cf = torch.compile(lambda a, b, c, m: F.scaled_dot_product_attention(a, b, c, attn_mask=m) * 2.0)
+    cf = torch.compile(lambda a, b, c, m: F.scaled_dot_product_attention(a, b, c, attn_mask=m, is_causal=m is None) * 2.0,
+                       backend="aot_eager")
     out["compile"] = cf(cq, ck, cv, cm)
+    out["compile.causal"] = cf(cq, ck, cv, None)  # reaches aio's kernel
 if os.environ.get("LD_PRELOAD"):  # last: stock's kernel dies of SIGFPE on these
     with torch.inference_mode():
         e = torch.randn(1, 2, 5, 8)
