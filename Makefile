@@ -63,9 +63,16 @@ DISPATCH_CXXFLAGS := $(OPT) -g -fPIC -std=c++17 -fvisibility=hidden -fopenmp \
     -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -DAIO_TORCH_VERSION='"$(TORCH_VER)"' \
     -isystem $(TORCH_DIR)/include -isystem $(TORCH_DIR)/include/torch/csrc/api/include \
     -Ienv -Ikernels -Iinterpose -Wall -Wno-unused-parameter
-$(BUILD)/obj/dispatch/%.o: dispatch/%.cpp | check-torch
+# The torch headers are most of each file's compile time: precompile them
+# once (dispatch/torch_pch.h, as the versioned modules do).
+DISPATCH_PCH := $(BUILD)/pch/main/torch_pch.h
+$(DISPATCH_PCH).gch: dispatch/torch_pch.h | check-torch
 	@mkdir -p $(dir $@)
-	$(CXX) $(DISPATCH_CXXFLAGS) -MMD -MP -c $< -o $@
+	cp dispatch/torch_pch.h $(DISPATCH_PCH)
+	$(CXX) $(DISPATCH_CXXFLAGS) -x c++-header -c $(DISPATCH_PCH) -o $@
+$(BUILD)/obj/dispatch/%.o: dispatch/%.cpp $(DISPATCH_PCH).gch | check-torch
+	@mkdir -p $(dir $@)
+	$(CXX) $(DISPATCH_CXXFLAGS) -include $(DISPATCH_PCH) -Winvalid-pch -MMD -MP -c $< -o $@
 $(DISPATCH): $(DISPATCH_OBJS) $(KERNEL_OBJS)
 	$(CXX) -shared -o $@ $(DISPATCH_OBJS) $(KERNEL_OBJS) -Wl,--exclude-libs,ALL
 
@@ -92,7 +99,8 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 # The README's test command: C unit tests (fast), the aarch64 kernels under
 # qemu, the Python suite, then the Arm suite (the product in aarch64 torch
 # under qemu, tests/arm_suite.mk).
-test: all
+test:
+	$(MAKE) -j2 all
 	$(MAKE) test-c
 	$(MAKE) test-aarch64
 	$(MAKE) -j2 modules

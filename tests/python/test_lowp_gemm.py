@@ -4,13 +4,13 @@ with stock to the dtype's rounding, the profiler shows the accelerated
 paths, and results really were computed from bf16-rounded operands where
 the filter asks for it."""
 import json
-import platform
 import sys
 
 import pytest
 import torch
 
 from conftest import ROOT, run
+from host_caps import x86_without_bf16_dot
 
 CASES = ROOT / "tests/python/workloads/bmm_cases.py"
 
@@ -69,7 +69,7 @@ def test_explicit_profiler(explicit):
     assert ops["aten::mm.out"]["accelerated"] >= 1
     assert ops["aten::bmm"]["accelerated"] >= 2
     assert ops["aten::baddbmm"]["accelerated"] >= 1
-    if _x86_without_bf16_dot():
+    if x86_without_bf16_dot():
         # No bf16 arithmetic in stock either: bf16 Linear/mm at every M take
         # the fp32 route; fp16 M == 1 and bf16 bmm stay stock.
         assert ops["aten::addmm"]["accelerated"] >= 24
@@ -81,22 +81,10 @@ def test_explicit_profiler(explicit):
         assert ops["aten::bmm"]["fallback"].get("policy", 0) >= 2
 
 
-def _x86_without_bf16_dot():
-    """x86 without AVX512_BF16 (and the AVX-512 base aio requires with it)."""
-    if platform.machine() != "x86_64":
-        return False
-    flags = set()
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    return not {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16"} <= flags
-
-
 def test_implicit_bf16_matmul_and_fc(implicit):
     aio, stock, prof = implicit
     assert aio.keys() == stock.keys()
-    no_dot = _x86_without_bf16_dot()
+    no_dot = x86_without_bf16_dot()
     rounded = 0
     for name, want in stock.items():
         got = aio[name]
