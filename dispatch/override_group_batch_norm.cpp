@@ -242,10 +242,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> aio_native_batch_norm(
 
 }  // namespace
 
-bool ignore_policy() {
-  const char *v = getenv("AIO_IGNORE_POLICY");
-  return v && v[0] == '1';
-}
+bool ignore_policy() { return g_host->config->ignore_policy != 0; }
 
 int register_group_batch_norm_overrides(torch::Library &lib) {
   g_op_group_norm = g_host->prof_register_op("aten::native_group_norm");

@@ -66,6 +66,7 @@ typedef struct aio_config {
     char dispatch_lib[4096];      /* AIO_DISPATCH_LIB            "" = next to the preload */
     int strict_version;           /* AIO_TORCH_VERSION_CHECK     0|1 */
     int weight_cache_mb;          /* AIO_WEIGHT_CACHE_MB         MiB for converted weights */
+    int ignore_policy;            /* AIO_IGNORE_POLICY           0|1 (tests, benchmarks) */
     unsigned char source[AIO_CONFIG_MAX_OPTIONS]; /* enum aio_config_source, by table row */
 } aio_config;
 

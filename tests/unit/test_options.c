@@ -111,6 +111,7 @@ static const struct { const char *name; size_t off; int def; } bools[] = {
     {"AIO_SKIP_MASTER_THREAD", offsetof(aio_config, skip_master_thread), 1},
     {"AIO_MERGE_LINEAR", offsetof(aio_config, merge_linear), 1},
     {"AIO_TORCH_VERSION_CHECK", offsetof(aio_config, strict_version), 1},
+    {"AIO_IGNORE_POLICY", offsetof(aio_config, ignore_policy), 0},
 };
 #define BOOL_AT(i) (*(int *)((char *)&cfg + bools[i].off))
 
@@ -582,6 +583,7 @@ static const char *all_names[] = {
     "AIO_IMPLICIT_BF16_TRANSFORM_FILTER", "AIO_MERGE_LINEAR", "AIO_QUANTIZE_INT8_FILTER",
     "AIO_QUANTIZE_INT8", "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE", "AIO_PROFILER", "AIO_PROFILER_FILE",
     "AIO_MAX_ISA", "AIO_DISPATCH_LIB", "AIO_WEIGHT_CACHE_MB", "AIO_TORCH_VERSION_CHECK",
+    "AIO_IGNORE_POLICY",
 };
 static const char *inactive[] = {
     "AIO_MERGE_LINEAR",
