@@ -102,7 +102,7 @@ $(PRINT_CONFIG): env/print_config_main.c $(ENV_OBJS)
 test:
 	$(MAKE) -j2 all
 	$(MAKE) test-c
-	$(MAKE) test-aarch64
+	$(MAKE) -j2 test-aarch64
 	$(MAKE) -j2 modules
 	$(MAKE) test-python
 	$(MAKE) test-arm

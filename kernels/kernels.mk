@@ -76,26 +76,28 @@ $(AARCH64_QCHECK): tests/kernels/qd8_gemm_check_main.c $(AARCH64_OBJS)
 # feature qemu has (SVE, i8mm, bf16): detection and slot choice must follow,
 # while the kernels run the same NEON code, so the quicker sweep suffices.
 # The weight-compressed GEMM checker follows the same split.
-test-aarch64: $(AARCH64_CHECK) $(AARCH64_WCHECK) $(AARCH64_ACHECK) $(AARCH64_QCHECK)
+# One target per checker run, so `make -j2 test-aarch64` (as `make test`
+# runs it) keeps two qemu processes busy.
+AARCH64_RUNS := f32-n1 f32-max wgemm-n1 wgemm-max act-n1 qd8-n1 qd8-max qd8-a53
+.PHONY: $(AARCH64_RUNS:%=test-aarch64-%)
+test-aarch64: $(AARCH64_RUNS:%=test-aarch64-%)
+test-aarch64-f32-n1: $(AARCH64_CHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_CHECK) --expect-isa "neon dotprod fp16"
+test-aarch64-f32-max: $(AARCH64_CHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_CHECK) --quick --expect-isa "neon dotprod fp16 i8mm bf16 sve"
+test-aarch64-wgemm-n1: $(AARCH64_WCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_WCHECK)
+test-aarch64-wgemm-max: $(AARCH64_WCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_WCHECK) --quick
+test-aarch64-act-n1: $(AARCH64_ACHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_ACHECK)
+test-aarch64-qd8-n1: $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_QCHECK) --expect aio_qd8_f32_qc8w_gemm__neondot
+test-aarch64-qd8-max: $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__neoni8mm
+test-aarch64-qd8-a53: $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__ref
 
--include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)
-
-# RMSNorm / LayerNorm / RoPE kernels (norm/, rope/): the plain-C checker
-# over every variant and dtype, under the NEON CPU model.
-AARCH64_NRCHECK := $(BUILD)/aarch64/norm_rope_check
-$(AARCH64_NRCHECK): tests/kernels/norm_rope_check_main.c $(AARCH64_OBJS)
-	@mkdir -p $(dir $@)
-	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
-
-.PHONY: test-aarch64-norm-rope
 test-aarch64: test-aarch64-norm-rope
 test-aarch64-norm-rope: $(AARCH64_NRCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_NRCHECK)

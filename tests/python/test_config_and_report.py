@@ -5,6 +5,7 @@ import json
 import pytest
 
 from conftest import aio_lines, run_py, run_py_json
+from host_caps import x86_has_avx512
 
 LINEAR = """
 import json, torch
@@ -70,7 +71,8 @@ def test_isa_cap_selects_kernel_and_stays_correct(isa):
     assert r["err"] < 1e-4
     chosen = [l for l in p.stderr.splitlines() if "f32 gemm" in l]
     assert len(chosen) == 1
-    want = {"reference": "__ref", "avx2": "avx2", "avx512": "avx512"}[isa]
+    # a cap above what the CPU has picks the best it does have
+    want = {"reference": "__ref", "avx2": "avx2", "avx512": "avx512" if x86_has_avx512() else "avx2"}[isa]
     assert want in chosen[0], chosen[0]
 
 
