@@ -98,6 +98,16 @@ test-aarch64-qd8-max: $(AARCH64_QCHECK)
 test-aarch64-qd8-a53: $(AARCH64_QCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_QCHECK) --quick --expect aio_qd8_f32_qc8w_gemm__ref
 
+-include $(shell find $(BUILD)/aarch64 -name '*.d' 2>/dev/null)
+
+# RMSNorm / LayerNorm / RoPE kernels (norm/, rope/): the plain-C checker
+# over every variant and dtype, under the NEON CPU model.
+AARCH64_NRCHECK := $(BUILD)/aarch64/norm_rope_check
+$(AARCH64_NRCHECK): tests/kernels/norm_rope_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-norm-rope
 test-aarch64: test-aarch64-norm-rope
 test-aarch64-norm-rope: $(AARCH64_NRCHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_NRCHECK)
