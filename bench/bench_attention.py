@@ -89,6 +89,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: torch's default)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="best of 7 calls in thread CPU time (needs --threads 1; for loaded machines)")
+    ap.add_argument("--ignore-policy", action="store_true",
+                    help="aio side with AIO_IGNORE_POLICY=1: times aio's kernel where the policy defers to stock")
     a = ap.parse_args()
     names = a.cases.split(",")
     if a.worker:
@@ -97,7 +99,7 @@ def main():
         raise SystemExit("--cpu-time measures one thread: pass --threads 1")
     stock, aio, _ = side_by_side(Path(__file__), ["--cases", a.cases, "--threads", str(a.threads)] +
                                  (["--cpu-time"] if a.cpu_time else []),
-                                 rounds=a.rounds)
+                                 rounds=a.rounds, aio_env={"AIO_IGNORE_POLICY": "1"} if a.ignore_policy else None)
     rows = ["| case | stock ms | aio ms | speed-up |", "|---|---:|---:|---:|"]
     for n in names:
         rows.append(f"| {n} | {stock[n] * 1e3:.3f} | {aio[n] * 1e3:.3f} | {stock[n] / aio[n]:.2f}x |")
@@ -105,7 +107,7 @@ def main():
     print(text)
     d = ROOT / "bench/results"
     d.mkdir(parents=True, exist_ok=True)
-    tag = (f"_t{a.threads}" if a.threads else "") + ("_cpu" if a.cpu_time else "")
+    tag = (f"_t{a.threads}" if a.threads else "") + ("_cpu" if a.cpu_time else "") + ("_nopolicy" if a.ignore_policy else "")
     (d / f"attention{tag}.md").write_text(text)
     (d / f"attention{tag}.json").write_text(json.dumps({"stock_s": stock, "aio_s": aio}, indent=1))
 

@@ -22,9 +22,11 @@
 #include "overrides.h"
 
 namespace aio {
+bool ignore_policy();  // AIO_IGNORE_POLICY (override_group_batch_norm.cpp)
 namespace {
 
 int g_op_sdpa;
+bool g_sdpa_ignore_policy = false;  // AIO_IGNORE_POLICY: benches measure aio where stock runs
 
 // fp32 or bf16, plain (no lazy negation or conjugation).
 bool plain_f32_bf16(const at::Tensor &t) {
@@ -38,17 +40,22 @@ constexpr int64_t kMaxKeys = 8192;
 
 // The never-slower rules (docs/never-slower.md, measured side by side with
 // bench/bench_attention.py --cpu-time). Causal: ours skips the masked keys
-// (1.3-1.8x). Not causal, the work is the same and stock's kernel is as
-// fast in fp32 (0.96-1.06x) and faster in bf16 at short keys (0.67-0.90x
-// at 128); bf16 from 192 keys on is ours (ViT, BERT-512: 1.11-1.18x).
+// (1.3-1.8x on AVX2, 2.2-3.4x on AVX-512). Not causal, the work is the
+// same: with the AVX-512 kernel ours wins everywhere measured (BERT, ViT,
+// Whisper encoder, fp32 1.6-2.4x, bf16 1.9-2.5x), so it runs there; with
+// the AVX2 and NEON kernels stock's is as fast in fp32 (0.96-1.06x) and
+// faster in bf16 at short keys (0.67-0.90x at 128), and bf16 from 192
+// keys on is ours (ViT, BERT-512: 1.11-1.18x).
 // Decode-like fp32 calls (few query rows): stock reads K/V in place, ours
-// packs them for rows it does not have (0.37x); bf16 ones are ours (1.9x).
+// packs them for rows it does not have (0.37x on both ISAs); bf16 ones are
+// ours (1.9x AVX2, 3.7x AVX-512).
 constexpr int64_t kBf16MinKeys = 192;
 constexpr int64_t kF32MinRows = 16;
+bool g_sdpa_wide = false;  // the chosen kernel is the AVX-512 one (set at registration)
 bool stock_is_faster(const aio_f32_sdpa_args &a) {
   const bool bf16 = a.dt == AIO_DT_BF16;
   if (!bf16 && a.lq < kF32MinRows) return true;
-  if (a.causal) return false;
+  if (a.causal || g_sdpa_wide) return false;
   return !bf16 || a.lk < kBf16MinKeys;
 }
 
@@ -111,7 +118,7 @@ int plan_sdpa(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, dou
     a.mask = p.mask.const_data_ptr();
   }
   // Empty calls stay here whatever the rules: stock's kernel crashes on them.
-  if (B && H && L && S && stock_is_faster(a)) return AIO_FB_POLICY;
+  if (B && H && L && S && !g_sdpa_ignore_policy && stock_is_faster(a)) return AIO_FB_POLICY;
   return AIO_ACCELERATED;
 }
 
@@ -174,6 +181,10 @@ std::tuple<at::Tensor, at::Tensor> aio_sdpa_flash_cpu(const at::Tensor &q, const
 }  // namespace
 
 int register_attention_overrides(torch::Library &lib) {
+  g_sdpa_ignore_policy = ignore_policy();
+  for (size_t i = 0; i < aio_f32_sdpa_variant_count; i++)
+    if (aio_f32_sdpa_variants[i].fn == g_kernels.f32_sdpa.fn)
+      g_sdpa_wide = (aio_f32_sdpa_variants[i].isa_required & AIO_ISA_X86_AVX512) != 0;
   g_op_sdpa = g_host->prof_register_op("aten::_scaled_dot_product_flash_attention_for_cpu");
   g_host->log(AIO_LOG_DEBUG, "attention: %s", g_kernels.f32_sdpa.name);
   lib.impl("_scaled_dot_product_flash_attention_for_cpu", TORCH_FN(aio_sdpa_flash_cpu));
