@@ -99,6 +99,11 @@ def build(name, llama_layers, transform="none"):
 def worker(a):
     import time
 
+    # transformers imports torchvision when it is installed; a torchvision
+    # built for another torch fails to load its ops ("torchvision::nms does
+    # not exist") and takes BertModel's import down with it. The models here
+    # need no vision code: hide it (find_spec then reports it absent).
+    sys.modules.setdefault("torchvision", None)
     import torch
     if a.threads:
         torch.set_num_threads(a.threads)
