@@ -9,7 +9,7 @@ fp32, and % of the machine's measured peak per model and per GEMM shape.
 
     bench/setup_peers.sh    # once: build/bench-venv with zentorch
     python bench/bench_transformers.py [--rounds 2] [--llama-layers 8] [--threads N]
-        [--modes a,b] [--workloads a,b] [--no-breakdown] [--no-gemms] [--peak FILE]
+        [--modes a,b] [--workloads a,b] [--no-breakdown] [--no-gemms] [--peak FILE] [--cpu-time]
 
 Every mode runs in its own subprocess (zentorch's in the venv's python), so
 this process's torch never imports a peer. Also measures where stock's time
@@ -96,6 +96,20 @@ def build(name, llama_layers, transform="none"):
     return lambda: model(ids, logits_to_keep=1)
 
 
+def cpu_median(fn, repeats):
+    """Median process CPU seconds per call (after one warm call). With one
+    intra-op thread, all of a call's work is CPU time of this process, and
+    time spent descheduled by other jobs on a loaded machine is not."""
+    import time
+    fn()
+    samples = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        fn()
+        samples.append(time.process_time() - t0)
+    return statistics.median(samples)
+
+
 def worker(a):
     import time
 
@@ -130,7 +144,8 @@ def worker(a):
             elif a.breakdown:
                 res[name] = breakdown(fn)
             else:
-                res[name] = time_median(fn, repeats=a.repeats, min_time=0)
+                res[name] = (cpu_median(fn, a.repeats) if a.cpu_time
+                             else time_median(fn, repeats=a.repeats, min_time=0))
         del fn
     if compile_s:
         res["_compile_s"] = compile_s
@@ -204,14 +219,18 @@ def main():
     ap.add_argument("--flops", action="store_true", help="worker: count FLOPs instead of timing")
     ap.add_argument("--gemms", action="store_true", help="worker: time the models' GEMM shapes")
     ap.add_argument("--no-gemms", action="store_true", help="skip the per-GEMM-shape table")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="process CPU time instead of wall time (needs --threads 1; for loaded machines)")
     ap.add_argument("--peak", default=str(Path(BUILD) / "bench/peak.json"), help="bench_peak's JSON")
     a = ap.parse_args()
     if a.worker:
         return worker(a)
+    if a.cpu_time and a.threads != 1:
+        raise SystemExit("--cpu-time measures one thread: pass --threads 1")
     res_dir = ROOT / "bench/results"
     res_dir.mkdir(parents=True, exist_ok=True)
     args = ["--workloads", a.workloads, "--llama-layers", str(a.llama_layers), "--repeats", str(a.repeats),
-            "--threads", str(a.threads)]
+            "--threads", str(a.threads)] + (["--cpu-time"] if a.cpu_time else [])
     modes = a.modes.split(",")
     if not VENV_PY.exists() and any(MODES[m][0] == "peer" for m in modes):
         print(f"note: {VENV_PY} missing (run bench/setup_peers.sh): zentorch modes skipped", flush=True)
@@ -257,7 +276,7 @@ def main():
     cos = cosines(tmp, modes, wl)
     header = (f"BERT-base (random weights) and Llama prefill (TinyLlama widths, {a.llama_layers} layers, "
               f"random weights), sequence {SEQ}; {threads} threads; median of {a.rounds} rounds x "
-              f"{a.repeats} calls; ratio = stock fp32 time / mode time")
+              f"{a.repeats} calls{' (process CPU time)' if a.cpu_time else ''}; ratio = stock fp32 time / mode time")
     lines = [header, "", "| mode | " + " | ".join(wl) + " |", "|---|" + "---:|" * len(wl)]
     summary = {"seq": SEQ, "llama_layers": a.llama_layers, "threads": threads, "median_s": med,
                "compile_s": comp, "cosine_vs_stock_fp32": cos, "flops": flops, "peak": peak,
