@@ -229,3 +229,37 @@ def test_empty_sequences_do_not_crash(results):
         assert o.shape == (1, 2, 0, 8) and lse.shape == (1, 2, 0)
         o, lse = r["aio_only.no_keys"]
         assert o.shape == (1, 2, 3, 8) and torch.equal(o, torch.zeros_like(o))
+
+
+POLICY_PROBE = r"""
+import json, os, tempfile, torch, torch.nn.functional as F
+q = torch.randn(1, 12, 128, 64)
+with torch.inference_mode():
+    F.scaled_dot_product_attention(q, q, q)                                        # fp32, not causal
+    F.scaled_dot_product_attention(q.bfloat16(), q.bfloat16(), q.bfloat16())       # bf16, 128 keys
+    F.scaled_dot_product_attention(q, q, q, is_causal=True)                        # causal
+"""
+
+
+@pytest.mark.parametrize("isa", ["avx2", "best"])
+def test_non_causal_policy_follows_the_kernel(tmp_path, isa):
+    # The AVX-512 kernel takes non-causal calls (measured faster than stock);
+    # the AVX2 one leaves fp32 and short bf16 ones to stock (docs/never-slower.md).
+    if not x86_has_avx512():
+        pytest.skip("needs an AVX-512 host to compare the two kernels")
+    prof = tmp_path / "prof.json"
+    env = {"AIO_PROFILER_FILE": prof}
+    if isa == "avx2":
+        env["AIO_MAX_ISA"] = "avx2"
+    run([sys.executable, "-c", POLICY_PROBE], env=env)
+    op = json.loads(prof.read_text())["ops"]["aten::_scaled_dot_product_flash_attention_for_cpu"]
+    assert op["calls"] == 3
+    if isa == "avx2":
+        assert op["accelerated"] == 1 and op["fallback"] == {"policy": 2}, op
+    else:
+        assert op["accelerated"] == 3 and not op["fallback"], op
+        return
+    # AIO_IGNORE_POLICY=1 runs aio's kernel whatever the rule (for benches).
+    run([sys.executable, "-c", POLICY_PROBE], env={**env, "AIO_IGNORE_POLICY": "1"})
+    op = json.loads(prof.read_text())["ops"]["aten::_scaled_dot_product_flash_attention_for_cpu"]
+    assert op["accelerated"] == 3, op
