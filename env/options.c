@@ -78,7 +78,7 @@ static const aio_option options[] = {
     {"AIO_TORCH_VERSION_CHECK", OPT_BOOL, FIELD(strict_version), .def = 1, .active = 1,
      .doc = "Refuse a torch whose major.minor differs from the one the dispatch module was built for."},
     {"AIO_IGNORE_POLICY", OPT_BOOL, FIELD(ignore_policy), .def = 0, .active = 1,
-     .doc = "1: take aio's kernels even where a never-slower rule defers to stock (convolution, GroupNorm, BatchNorm; docs/never-slower.md). For tests and benchmarks: results stay correct, speed may drop."},
+     .doc = "1: take aio's kernels even where a never-slower rule defers to stock (convolution, GroupNorm, BatchNorm, attention; docs/never-slower.md). For tests and benchmarks: results stay correct, speed may drop."},
 };
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
 _Static_assert(sizeof options / sizeof options[0] <= AIO_CONFIG_MAX_OPTIONS,
