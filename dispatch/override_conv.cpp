@@ -77,6 +77,32 @@ bool concrete(c10::SymIntArrayRef a, int64_t out[3], int nd, int64_t fill) {
   return true;
 }
 
+// Implicit bf16, the shape classes that measured faster than stock fp32
+// (bench_conv.py --bf16, 1 thread, CPU time; docs/never-slower.md): the
+// GEMM runs at bf16-dot speed, but im2col writes an fp32 column matrix the
+// kernel then repacks, which loses wherever the input channels are few
+// next to the taps. Wins: stride-1 1x1 (3.2-4.5x), strided 1x1 (1.5-2.6x),
+// Conv1d at stride 1 (3.2x), channels_last with >= 128 input channels per
+// group (1.3-2.4x) or non-overlapping kernels (kernel == stride, no
+// padding: 7x), NCHW with <= 4 input channels (the stem: 1.7-1.8x).
+// Losses, kept on stock: NCHW 3x3 with many channels (0.29-0.81x; the
+// im2col rows are strided), channels_last 3x3 with 64 channels (0.62x),
+// strided Conv1d (0.79x).
+bool bf16_class_wins(const ConvPlan &p) {
+  const aio_conv_geom &g = p.geom;
+  const int64_t cin_g = p.Cin / p.G;
+  bool one_by_one = g.k[0] == 1 && g.k[1] == 1 && g.k[2] == 1 && g.pad[0] == 0 && g.pad[1] == 0 && g.pad[2] == 0 &&
+                    g.dil[0] == 1 && g.dil[1] == 1 && g.dil[2] == 1;
+  if (p.pointwise || one_by_one) return true;
+  if (p.nd == 1) return g.stride[2] == 1;
+  if (p.cl) {
+    bool tiling = true;  // kernel == stride, no padding: every input pixel read once
+    for (int i = 0; i < 3; i++) tiling = tiling && g.k[i] == g.stride[i] && g.pad[i] == 0 && g.dil[i] == 1;
+    return cin_g >= 128 || tiling;
+  }
+  return cin_g <= 4;
+}
+
 // Never slower (docs/never-slower.md): stock's oneDNN convolutions beat the
 // fp32 GEMM lowering in every shape class measured side by side in
 // bench/bench_conv.py (0.24-0.90x, ResNet-50 layers, 1x1, small layers,
@@ -88,7 +114,9 @@ int conv_policy(ConvPlan &p) {
   const int64_t cin_g = p.Cin / p.G, cout_g = p.Cout / p.G;
   if (p.G > 1 && cin_g == 1) return AIO_FB_POLICY;  // depthwise: a GEMM per channel degenerates
   if (cout_g < 8 || p.K < 8) return AIO_FB_POLICY;   // too thin for the GEMM tiles
-  if (g_conv_bf16 && cout_g >= kConvBf16MinN && p.K >= kConvBf16MinK) {
+  // AIO_IGNORE_POLICY=1 (tests): implicit bf16 wherever the lowering applies.
+  if (g_conv_bf16 &&
+      (g_conv_ignore_policy || (cout_g >= kConvBf16MinN && p.K >= kConvBf16MinK && bf16_class_wins(p)))) {
     p.bf16 = true;
     return AIO_ACCELERATED;
   }
