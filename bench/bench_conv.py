@@ -5,11 +5,17 @@ MobileNet depthwise 3x3, Whisper's Conv1d front end, a UNet-3D 3x3x3;
 NCHW and channels_last, batch 1. The policy in dispatch/override_conv.cpp
 follows these numbers (docs/never-slower.md).
 
-    python bench/bench_conv.py [--quick | --small] [--threads N] [--rounds R]
+    python bench/bench_conv.py [--quick | --small] [--threads N] [--rounds R] [--bf16]
 
-Writes bench/results/conv.{json,md}."""
+--bf16: aio runs with AIO_IMPLICIT_BF16_TRANSFORM_FILTER=Convolution, and
+the stock worker also times each layer after .bfloat16() (model and input
+bf16, what a user would otherwise do), so the table has aio implicit bf16
+against stock fp32 and stock bf16.
+
+Writes bench/results/conv.{json,md} (conv_bf16.* with --bf16)."""
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -50,14 +56,18 @@ def worker(args):
         d, cin, cout, k, s, p, g, sp = LAYERS[name]
         m = getattr(nn, f"Conv{d}d")(cin, cout, k, stride=s, padding=p, groups=g)
         x = torch.randn((1, cin) + sp)
+        import copy
         layouts = [("nchw", m, x)]
         if d > 1:
             fmt = torch.channels_last if d == 2 else torch.channels_last_3d
-            import copy
             layouts.append(("cl", copy.deepcopy(m).to(memory_format=fmt), x.contiguous(memory_format=fmt)))
         with torch.no_grad():
             for lay, mod, inp in layouts:
                 out[f"{name} {lay}"] = time_median(lambda: mod(inp), repeats=7)
+                # Only the stock worker (side_by_side strips AIO_* from its env).
+                if args.bf16 and "AIO_IMPLICIT_BF16_TRANSFORM_FILTER" not in os.environ:
+                    mb, ib = copy.deepcopy(mod).bfloat16(), inp.bfloat16()
+                    out[f"{name} {lay} bf16"] = time_median(lambda: mb(ib), repeats=7)
     print(json.dumps(out))
 
 
@@ -67,20 +77,29 @@ def main():
     ap.add_argument("--small", action="store_true", help="only the small layers")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--bf16", action="store_true", help="aio implicit bf16 vs stock fp32 and stock bf16")
     ap.add_argument("--worker", action="store_true")
     args = ap.parse_args()
     if args.worker:
         return worker(args)
     wargs = ["--threads", str(args.threads)] + (["--quick"] if args.quick else []) + (["--small"] if args.small else [])
-    stock, aio, _ = side_by_side(Path(__file__), wargs, rounds=args.rounds)
-    rows = [(k, stock[k] * 1e3, aio[k] * 1e3, stock[k] / aio[k]) for k in stock]
+    if args.bf16:
+        wargs.append("--bf16")
+    aio_env = {"AIO_IMPLICIT_BF16_TRANSFORM_FILTER": "Convolution"} if args.bf16 else None
+    stock, aio, _ = side_by_side(Path(__file__), wargs, rounds=args.rounds, aio_env=aio_env)
+    keys = [k for k in stock if not k.endswith(" bf16")]
+    rows = [(k, stock[k] * 1e3, aio[k] * 1e3, stock[k] / aio[k]) + ((stock[k + " bf16"] / aio[k],) if args.bf16 else ())
+            for k in keys]
+    mode = "aio implicit bf16" if args.bf16 else "aio"
     md = [f"# Convolution layers, batch 1, {args.threads} thread(s), median of {args.rounds} alternating rounds",
-          "", "| layer | stock ms | aio ms | aio speed-up |", "|---|---:|---:|---:|"]
-    md += [f"| {k} | {s:.3f} | {a:.3f} | {r:.2f}x |" for k, s, a, r in rows]
+          "", f"| layer | stock fp32 ms | {mode} ms | vs stock fp32 |" + (" vs stock bf16 |" if args.bf16 else ""),
+          "|---|---:|---:|---:|" + ("---:|" if args.bf16 else "")]
+    md += ["| " + " | ".join([r[0], f"{r[1]:.3f}", f"{r[2]:.3f}"] + [f"{x:.2f}x" for x in r[3:]]) + " |" for r in rows]
     res = ROOT / "bench/results"
     res.mkdir(parents=True, exist_ok=True)
-    (res / "conv.json").write_text(json.dumps({"threads": args.threads, "rows": rows}, indent=1))
-    (res / "conv.md").write_text("\n".join(md) + "\n")
+    stem = "conv_bf16" if args.bf16 else "conv"
+    (res / f"{stem}.json").write_text(json.dumps({"threads": args.threads, "rows": rows}, indent=1))
+    (res / f"{stem}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
 

@@ -32,7 +32,9 @@
 #include "gemm_lowp.h"
 #include "norm_rows.h"
 #include "overrides.h"
+#include "weight_cache.h"
 extern "C" {
+#include "aio_config.h"
 #include "aio_conv.h"
 }
 
@@ -41,15 +43,26 @@ bool ignore_policy();  // AIO_IGNORE_POLICY (override_group_batch_norm.cpp)
 namespace {
 
 int g_op_conv;
+// Implicit bf16: output channels per group and depth (Cin/G * kernel taps)
+// below which the bf16-dot packing does not pay (bench_conv.py --bf16).
+constexpr int64_t kConvBf16MinN = 16, kConvBf16MinK = 16;
 // AIO_IGNORE_POLICY=1 runs the lowering wherever it applies, even where
 // stock measured faster (tests, bench/bench_conv.py); read at registration
 // (ignore_policy(), override_group_batch_norm.cpp).
 bool g_conv_ignore_policy = false;
+// Implicit bf16/fp16 (the `Convolution` class of
+// AIO_IMPLICIT_BF16_TRANSFORM_FILTER or AIO_IMPLICIT_FP16_TRANSFORM_FILTER):
+// fp32 convolutions with both operands rounded to bf16 on the bf16-dot
+// GEMM (vdpbf16ps), fp32 accumulation, fp32 output. Only on CPUs with bf16
+// dot products: the FP16 filter takes the same route, as this x86 has no
+// fp16 arithmetic (docs/filters.md).
+bool g_conv_bf16 = false;
 
 struct ConvPlan {
   int nd = 0;  // spatial dims: 1..3
   int64_t N = 0, Cin = 0, Cout = 0, G = 1, S = 0, P = 0, K = 0;
   bool cl = false, pointwise = false;
+  bool bf16 = false;  // implicit bf16 route (else fp32)
   aio_conv_geom geom{};
 };
 
@@ -64,16 +77,49 @@ bool concrete(c10::SymIntArrayRef a, int64_t out[3], int nd, int64_t fill) {
   return true;
 }
 
+// Implicit bf16, the shape classes that measured faster than stock fp32
+// (bench_conv.py --bf16, 1 thread, CPU time; docs/never-slower.md): the
+// GEMM runs at bf16-dot speed, but im2col writes an fp32 column matrix the
+// kernel then repacks, which loses wherever the input channels are few
+// next to the taps. Wins: stride-1 1x1 (3.2-4.5x), strided 1x1 (1.5-2.6x),
+// Conv1d at stride 1 (3.2x), channels_last with >= 128 input channels per
+// group (1.3-2.4x) or non-overlapping kernels (kernel == stride, no
+// padding: 7x), NCHW with <= 4 input channels (the stem: 1.7-1.8x).
+// Losses, kept on stock: NCHW 3x3 with many channels (0.29-0.81x; the
+// im2col rows are strided), channels_last 3x3 with 64 channels (0.62x),
+// strided Conv1d (0.79x).
+bool bf16_class_wins(const ConvPlan &p) {
+  const aio_conv_geom &g = p.geom;
+  const int64_t cin_g = p.Cin / p.G;
+  bool one_by_one = g.k[0] == 1 && g.k[1] == 1 && g.k[2] == 1 && g.pad[0] == 0 && g.pad[1] == 0 && g.pad[2] == 0 &&
+                    g.dil[0] == 1 && g.dil[1] == 1 && g.dil[2] == 1;
+  if (p.pointwise || one_by_one) return true;
+  if (p.nd == 1) return g.stride[2] == 1;
+  if (p.cl) {
+    bool tiling = true;  // kernel == stride, no padding: every input pixel read once
+    for (int i = 0; i < 3; i++) tiling = tiling && g.k[i] == g.stride[i] && g.pad[i] == 0 && g.dil[i] == 1;
+    return cin_g >= 128 || tiling;
+  }
+  return cin_g <= 4;
+}
+
 // Never slower (docs/never-slower.md): stock's oneDNN convolutions beat the
-// GEMM lowering in every shape class measured side by side in
+// fp32 GEMM lowering in every shape class measured side by side in
 // bench/bench_conv.py (0.24-0.90x, ResNet-50 layers, 1x1, small layers,
 // Conv1d, Conv3d, both layouts), so fp32 convolutions stay on stock unless
-// AIO_IGNORE_POLICY=1. Depthwise and very thin GEMMs would stay on
-// stock even then (no kernel of their own yet).
-int conv_policy(const ConvPlan &p) {
+// AIO_IGNORE_POLICY=1. Depthwise and very thin GEMMs stay on stock even
+// then (no kernel of their own yet). Implicit bf16 runs where the bf16
+// products are big enough to pay for packing (bench_conv.py --bf16).
+int conv_policy(ConvPlan &p) {
   const int64_t cin_g = p.Cin / p.G, cout_g = p.Cout / p.G;
   if (p.G > 1 && cin_g == 1) return AIO_FB_POLICY;  // depthwise: a GEMM per channel degenerates
   if (cout_g < 8 || p.K < 8) return AIO_FB_POLICY;   // too thin for the GEMM tiles
+  // AIO_IGNORE_POLICY=1 (tests): implicit bf16 wherever the lowering applies.
+  if (g_conv_bf16 &&
+      (g_conv_ignore_policy || (cout_g >= kConvBf16MinN && p.K >= kConvBf16MinK && bf16_class_wins(p)))) {
+    p.bf16 = true;
+    return AIO_ACCELERATED;
+  }
   return g_conv_ignore_policy ? AIO_ACCELERATED : AIO_FB_POLICY;
 }
 
@@ -130,6 +176,52 @@ int plan_conv(const at::Tensor &x, const at::Tensor &w, const std::optional<at::
   return conv_policy(p);
 }
 
+// The implicit bf16 GEMMs, in the fp32 route's layout (run_conv). The
+// weight comes from the never-stale cache as bf16 rows of kp elements
+// (AIO_WFMT_BF16) from its second sighting on; before that the fp32
+// weight is rounded while packing (the same values). Activations (col or
+// the input itself) are rounded while packing.
+void run_gemms_bf16(const at::Tensor &w, const float *wp, const float *xp, const float *cp, const float *bp,
+                    float *yp, const ConvPlan &p) {
+  const int64_t G = p.G, cin_g = p.Cin / G, cout_g = p.Cout / G, S = p.S, K = p.K, P = p.P;
+  const aio_bf16_gemm_config &k = g_kernels.bf16_gemm;
+  auto packed = weight_cache_get(w, wp, p.Cout, K, K, AIO_WFMT_BF16);
+  const void *wb = packed ? packed->pw.data : static_cast<const void *>(wp);
+  const int w_bf16 = packed ? 1 : 0;
+  const int64_t ldw = packed ? packed->pw.kp : K;
+  const int64_t we = packed ? 2 : 4;  // bytes per weight element
+  auto wrow = [&](int64_t g) { return static_cast<const char *>(wb) + g * cout_g * ldw * we; };
+  if (!p.cl) {
+    run_batched_tiles(p.N * G, cout_g, S, K, k.mr, 4 * k.nr, [&](int64_t b, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+      const int64_t n = b / G, g = b % G;
+      aio_bf16_gemm_args a{};
+      a.m = cout_g, a.n = S, a.k = K;
+      a.a = wrow(g), a.lda = ldw, a.a_bf16 = w_bf16;
+      a.b = p.pointwise ? xp + (n * p.Cin + g * cin_g) * P : cp + b * S * K, a.ldb = S, a.b_trans = 0;
+      a.c = yp + (n * p.Cout + g * cout_g) * S, a.ldc = S;
+      a.s = bp ? bp + g * cout_g : nullptr, a.s_stride_m = 1, a.s_stride_n = 0;
+      a.alpha = 1.f, a.beta = bp ? 1.f : 0.f;
+      k.fn(&a, m0, m1, n0, n1);
+    });
+    return;
+  }
+  const int64_t batch = p.pointwise ? G : p.N * G, M = p.pointwise ? p.N * S : S;
+  run_batched_tiles(batch, M, cout_g, K, k.mr, 4 * k.nr, [&](int64_t b, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    const int64_t n = p.pointwise ? 0 : b / G, g = b % G;
+    aio_bf16_gemm_args a{};
+    a.m = M, a.n = cout_g, a.k = K;
+    if (p.pointwise)
+      a.a = xp + g * cin_g, a.lda = p.Cin;
+    else
+      a.a = cp + b * S * K, a.lda = K;
+    a.b = wrow(g), a.ldb = ldw, a.b_trans = 1, a.b_bf16 = w_bf16;
+    a.c = yp + n * S * p.Cout + g * cout_g, a.ldc = p.Cout;
+    a.s = bp ? bp + g * cout_g : nullptr, a.s_stride_m = 0, a.s_stride_n = 1;
+    a.alpha = 1.f, a.beta = bp ? 1.f : 0.f;
+    k.fn(&a, m0, m1, n0, n1);
+  });
+}
+
 at::Tensor run_conv(const at::Tensor &x, const at::Tensor &w, const std::optional<at::Tensor> &bias,
                     const ConvPlan &p) {
   std::vector<int64_t> osize{p.N, p.Cout};
@@ -165,6 +257,10 @@ at::Tensor run_conv(const at::Tensor &x, const at::Tensor &w, const std::optiona
     cp = c;
   }
 
+  if (p.bf16) {
+    run_gemms_bf16(w, wp, xp, cp, bp, yp, p);
+    return y;
+  }
   if (!p.cl) {
     // out[n][g] (cout_g x S) = W_g (cout_g x K) @ col (K x S) + bias.
     run_batched_tiles(p.N * G, cout_g, S, K, k.mr, k.nr, [&](int64_t b, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
@@ -224,6 +320,14 @@ at::Tensor aio_convolution(const at::Tensor &x, const at::Tensor &w, const std::
 int register_conv_overrides(torch::Library &lib) {
   g_op_conv = g_host->prof_register_op("aten::_convolution");
   g_conv_ignore_policy = ignore_policy();
+  const aio_config *cfg = g_host->config;
+  const bool want_lowp = g_host->filter_match(&cfg->implicit_bf16, "Convolution") ||
+                         g_host->filter_match(&cfg->implicit_fp16, "Convolution");
+  g_conv_bf16 = want_lowp && g_kernels.bf16_gemm.fn && g_kernels.bf16_gemm.native;
+  if (want_lowp && !g_conv_bf16)
+    g_host->log(AIO_LOG_INFO, "Convolution: no bf16 dot-product instructions on this CPU, staying fp32");
+  else if (g_conv_bf16)
+    g_host->log(AIO_LOG_DEBUG, "Convolution: implicit bf16 on %s", g_kernels.bf16_gemm.name);
   lib.impl("_convolution", TORCH_FN(aio_convolution));
   return 1;
 }

