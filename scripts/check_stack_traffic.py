@@ -74,15 +74,11 @@ ALLOW = {
     "dot3_i8": "arm-gemm (wgemm_neon.c)",
     "dot4_i8": "arm-gemm (wgemm_neon.c)",
     "aio_f32_gemm_pack_panels": "packing pass before the GEMM (f32_gemm_panels.c), not a k loop",
-    "aio_f32_gemm_run_panels": "panel driver's tile loop (f32_gemm_panels.c); the micro-kernel it calls is clean",
     "ukernel_3x8": "test-only scalar micro-kernel (bf16_gemm_scalar.c), never in a slot",
     # --- start-up code: runs once at load ---
     "aio_cache_parse_size": "start-up: parses sysfs cache sizes once (cache_info.c)",
     "aio_cache_count_cpus": "start-up: counts CPUs in a sysfs list once (cache_info.c)",
     "read_sizes": "start-up: reads sysfs once (cache_info.c)",
-    # --- not yet clean: known, listed in docs/arm-stack-check.md ---
-    "aio_f32_sdpa_flash_8x8__neon": "not yet clean: the flash kernel's block loops reload tile state (sdpa_flash_body.inc)",
-    "aio_f32_layernorm__neon": "not yet clean: one reload per step in the apply loop after the shared-statistics rewrite",
     # --- everything else (arm-rest branch) ---
 }
 
