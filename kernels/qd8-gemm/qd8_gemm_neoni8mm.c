@@ -23,6 +23,9 @@
 #include "qd8_gemm_common.h"
 
 #define AIO_TARGET __attribute__((target("arch=armv8.2-a+i8mm")))
+/* For the in-loop zips only: gcc's pre-allocation scheduler hoists the W
+ * loads and zips of a step next to 16 accumulators and spills (4 rows). */
+#define AIO_NOSCHED __attribute__((noinline, optimize("no-schedule-insns")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
 
 enum { MR = 4, RP = MR / 2 };
@@ -117,6 +120,28 @@ AIO_INLINE void tile(const int mr, const int zipped, const aio_qd8_gemm_args *g,
     }
 }
 
+/* Rows [i0, i1) of one W block (wp: zipped or not), in 4-row tiles. */
+#define AIO_I8MM_ROWS(Z)                                                 \
+    for (int64_t i = i0; i < i1; i += MR)                               \
+        switch (i1 - i < MR ? (int)(i1 - i) : MR) {                     \
+        case 1: tile(1, Z, g, i, b, wp, n0, n1); break;                 \
+        case 2: tile(2, Z, g, i, b, wp, n0, n1); break;                 \
+        case 3: tile(3, Z, g, i, b, wp, n0, n1); break;                 \
+        default: tile(4, Z, g, i, b, wp, n0, n1); break;                \
+        }
+AIO_TARGET __attribute__((noinline)) static void rows_zipped(const aio_qd8_gemm_args *g, int64_t i0,
+                                                             int64_t i1, int64_t b, const int8_t *wp,
+                                                             int64_t n0, int64_t n1)
+{
+    AIO_I8MM_ROWS(1)
+}
+AIO_TARGET AIO_NOSCHED static void rows_inloop(const aio_qd8_gemm_args *g, int64_t i0, int64_t i1,
+                                               int64_t b, const int8_t *wp, int64_t n0, int64_t n1)
+{
+    AIO_I8MM_ROWS(0)
+}
+#undef AIO_I8MM_ROWS
+
 /* The 4-row driver of qd8_gemm_common.h, plus the zipped-block choice. */
 AIO_TARGET void aio_qd8_f32_qc8w_gemm__neoni8mm(const aio_qd8_gemm_args *g, int64_t m0, int64_t m1,
                                                 int64_t n0, int64_t n1)
@@ -141,23 +166,9 @@ AIO_TARGET void aio_qd8_f32_qc8w_gemm__neoni8mm(const aio_qd8_gemm_args *g, int6
             const int8_t *wp = aio_qc8_block(g->w, b) + 64;
             if (zipped) {
                 zip_block(wp, kp, zbuf);
-                wp = zbuf;
-            }
-            for (int64_t i = mi; i < me; i += MR) {
-                const int rows = me - i < MR ? (int)(me - i) : MR;
-#define AIO_I8MM_TILE(Z)                                      \
-                switch (rows) {                               \
-                case 1: tile(1, Z, g, i, b, wp, n0, n1); break; \
-                case 2: tile(2, Z, g, i, b, wp, n0, n1); break; \
-                case 3: tile(3, Z, g, i, b, wp, n0, n1); break; \
-                default: tile(4, Z, g, i, b, wp, n0, n1); break; \
-                }
-                if (zipped) {
-                    AIO_I8MM_TILE(1)
-                } else {
-                    AIO_I8MM_TILE(0)
-                }
-#undef AIO_I8MM_TILE
+                rows_zipped(g, mi, me, b, zbuf, n0, n1);
+            } else {
+                rows_inloop(g, mi, me, b, wp, n0, n1);
             }
         }
     }
