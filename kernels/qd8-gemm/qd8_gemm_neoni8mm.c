@@ -109,10 +109,9 @@ AIO_INLINE void tile(const int mr, const int zipped, const aio_qd8_gemm_args *g,
         int32_t t[2][16];
 #pragma GCC unroll 8
         for (int c = 0; c < 8; c++) { /* acc: (row 2r, ch 2c), (2r, 2c+1), (2r+1, 2c), (2r+1, 2c+1) */
-            t[0][2 * c] = vgetq_lane_s32(acc[r][c], 0);
-            t[0][2 * c + 1] = vgetq_lane_s32(acc[r][c], 1);
-            t[1][2 * c] = vgetq_lane_s32(acc[r][c], 2);
-            t[1][2 * c + 1] = vgetq_lane_s32(acc[r][c], 3);
+            /* 64-bit halves: one vector store each, no lane moves */
+            vst1_s32(&t[0][2 * c], vget_low_s32(acc[r][c]));
+            vst1_s32(&t[1][2 * c], vget_high_s32(acc[r][c]));
         }
         aio_qd8_store_scalar(g, i0 + 2 * r, jb, j0, j1, t[0], NULL);
         if (2 * r + 1 < mr)
