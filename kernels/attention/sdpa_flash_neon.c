@@ -7,5 +7,6 @@
 #define SDPA_MR 8
 #define SDPA_NAME "aio_f32_sdpa_flash_8x8__neon"
 #define SDPA_FN aio_f32_sdpa_flash_8x8__neon
+#define SDPA_COLD static __attribute__((noinline))
 #include "sdpa_flash_body.inc"
 #endif

@@ -85,22 +85,26 @@ void aio_f32_layernorm__neon(const aio_layernorm_args *a, int64_t r0, int64_t r1
         float *y = a->y + r * a->ldy;
         /* The statistics all norms share (aio_moments.h): exact on constant
          * and one-element rows, no cancellation when |mean| >> std. */
-        float mean, var;
-        aio_f32_moments__neon(x, n, 1, n, &mean, &var);
+        float mean_m, var;
+        aio_f32_moments__neon(x, n, 1, n, &mean_m, &var);
+        /* Copies: mean_m's address escaped, so every store to y would make
+         * gcc reload it (and a->w, a->b) from memory in the loops below. */
+        const float mean = mean_m;
+        const float *const w = a->w, *const bias = a->b;
         const float rstd = 1.f / sqrt_nan(var + a->eps);
         /* (x - mean) * rstd: x == mean stays exactly 0. */
         const float32x4_t rv = vdupq_n_f32(rstd), mv = vdupq_n_f32(mean);
         int64_t i = 0;
         for (; i + 4 <= n; i += 4) {
             float32x4_t v = vmulq_f32(vsubq_f32(vld1q_f32(x + i), mv), rv);
-            if (a->w) v = vmulq_f32(v, vld1q_f32(a->w + i));
-            if (a->b) v = vaddq_f32(v, vld1q_f32(a->b + i));
+            if (w) v = vmulq_f32(v, vld1q_f32(w + i));
+            if (bias) v = vaddq_f32(v, vld1q_f32(bias + i));
             vst1q_f32(y + i, v);
         }
         for (; i < n; i++) {
             float v = (x[i] - mean) * rstd;
-            if (a->w) v *= a->w[i];
-            if (a->b) v += a->b[i];
+            if (w) v *= w[i];
+            if (bias) v += bias[i];
             y[i] = v;
         }
         if (a->mean) a->mean[r] = mean;
