@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dispatch_common.h"
+#include "embedding_table.h"
 
 namespace aio {
 
@@ -100,6 +101,7 @@ void make_room(size_t need) {
 // fp32 panels (AIO_WFMT_F32_PANELS) are the f32 GEMM's own format, for the
 // variant in use; every other format is the weight-compressed GEMM's.
 size_t packed_bytes(int fmt, int64_t n, int64_t k) {
+  if (is_table_fmt(fmt)) return table_pack_bytes(fmt, n, k);
   if (fmt == AIO_WFMT_F32_PANELS)
     return g_kernels.f32_gemm.ops ? aio_f32_gemm_panels_bytes(g_kernels.f32_gemm.ops, 0, n, k) : 0;
   return aio_wpack_bytes(fmt, n, k);
@@ -124,6 +126,10 @@ std::shared_ptr<const PackedWeight> pack_f32_panels(const float *w, int64_t n, i
 
 std::shared_ptr<const PackedWeight> pack(const float *w, int64_t n, int64_t k, int64_t ldw, int fmt) {
   if (fmt == AIO_WFMT_F32_PANELS) return pack_f32_panels(w, n, k, ldw);
+  if (is_table_fmt(fmt)) {
+    auto p = std::make_shared<PackedWeight>();
+    return table_pack(w, n, k, ldw, fmt, p.get()) ? p : nullptr;
+  }
   size_t bytes = aio_wpack_bytes(fmt, n, k);
   if (bytes == 0) return nullptr;
   auto p = std::make_shared<PackedWeight>();

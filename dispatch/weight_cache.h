@@ -38,6 +38,9 @@ struct PackedWeight {
 // "Pre-packed operands", for the variant in use); not an aio_wfmt.
 constexpr int AIO_WFMT_F32_PANELS = 32;
 
+// Embedding tables use the same entries: n rows of k elements, row stride
+// ldw, fmt an embedding_table.h id (kTableFmtBase + enum aio_emb_fmt).
+//
 // w: the weight as W[N][K], element (j, p) at data + j*ldw + p (ldw >= K).
 // fmt: an aio_wfmt, or AIO_WFMT_F32_PANELS.
 // Returns the packed form in fmt, or nullptr (first sighting, a tensor

@@ -158,3 +158,15 @@ $(BENCH_SDPA): bench/bench_sdpa_kernel.c $(KERNEL_OBJS)
 .PHONY: bench-sdpa
 bench-sdpa: $(BENCH_SDPA)
 	$(BENCH_SDPA) $(BENCH_ARGS)
+
+# EmbeddingBag gather-reduce kernels (embedding/): the plain-C checker over
+# every variant and table format, under the NEON CPU model.
+AARCH64_ECHECK  := $(BUILD)/aarch64/embedding_check
+$(AARCH64_ECHECK): tests/kernels/embedding_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-embedding
+test-aarch64: test-aarch64-embedding
+test-aarch64-embedding: $(AARCH64_ECHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_ECHECK)

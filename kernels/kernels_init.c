@@ -73,6 +73,18 @@ static void pick_qd8(aio_qd8_gemm_config *slot, unsigned isa)
     slot->isa_required = best->isa_required;
 }
 
+/* One list for every table format: per format, the last variant the CPU runs wins. */
+static void pick_embedding(aio_kernels *k, unsigned isa)
+{
+    for (size_t i = 0; i < aio_embedding_bag_variant_count; i++) {
+        const aio_embedding_bag_variant *v = &aio_embedding_bag_variants[i];
+        if ((v->isa_required & isa) == v->isa_required && v->fmt >= 0 && v->fmt < AIO_EMB_FMTS) {
+            k->embedding_bag[v->fmt].fn = v->fn;
+            k->embedding_bag[v->fmt].name = v->name;
+        }
+    }
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
@@ -108,4 +120,5 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     k->f32_stats.apply = st->apply;
     k->f32_stats.apply_ch = st->apply_ch;
     k->f32_stats.name = st->name;
+    pick_embedding(k, isa);
 }
