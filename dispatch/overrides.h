@@ -17,4 +17,6 @@ int register_group_batch_norm_overrides(torch::Library &lib);  // override_group
 int register_conv_overrides(torch::Library &lib);        // override_conv.cpp: _convolution
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
+// torch.compile(backend="aio") and aio::_gauge (compile_backend.cpp).
+int register_compile_backend();
 }
