@@ -124,3 +124,6 @@ demo: all
 
 clean:
 	rm -rf $(BUILD)
+
+# compile_backend.cpp embeds the backend's Python source with .incbin.
+$(BUILD)/obj/dispatch/compile_backend.o: dispatch/aio_compile_backend.py

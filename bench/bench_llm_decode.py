@@ -5,14 +5,18 @@ against the best stock alternatives.
     python bench/bench_llm_decode.py [--size 1b|tiny] [--new-tokens 64] [--modes ...]
 
 Each mode runs in its own subprocess (stock ones without the preload, aio ones
-under build/aio-run). Reported per mode: decode tokens/s, speed-up over stock
+under build/aio-run, the torchao peers in the bench venv of
+bench/setup_peers.sh; a missing venv skips them). Reported per mode: decode tokens/s, speed-up over stock
 fp32 eager, the roofline (measured read bandwidth / weight bytes read per
 token) and the fraction of it reached, and accuracy against stock fp32: top-1
-agreement and logits cosine over a teacher-forced sequence.
+agreement and logits cosine over a teacher-forced sequence; and the start-up
+time, the first (4-token) generate call, which for the torch.compile modes is
+mostly compilation, reported apart from tokens/s.
 Writes bench/results/llm_decode.{md,json,png}."""
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -39,15 +43,36 @@ MODES = {  # name: (under aio?, aio env, how the model is prepared)
     "aio implicit fp16": (True, {"AIO_IMPLICIT_FP16_TRANSFORM_FILTER": "FullyConnected"}, "fp32"),
     "aio implicit bf16": (True, {"AIO_IMPLICIT_BF16_TRANSFORM_FILTER": "FullyConnected"}, "fp32"),
     "aio int8": (True, {"AIO_QUANTIZE_INT8_FILTER": "FullyConnected"}, "fp32"),
+    'aio backend="aio" fp32': (True, {}, "aio_compile"),
+    'aio backend="aio" int8': (True, {"AIO_QUANTIZE_INT8_FILTER": "FullyConnected"}, "aio_compile"),
+    "torchao int8 torch.compile": (False, {}, "torchao_int8"),
+    "torchao int4 torch.compile": (False, {}, "torchao_int4"),
 }
+# Preparations that need the peers' venv (bench/setup_peers.sh).
+PEER_PREPS = {"torchao_int8", "torchao_int4"}
+PEER_PYTHON = ROOT / "build/bench-venv/bin/python"
 # Bytes of weights each mode reads per decoded token, per parameter, for the
 # Linear layers (embeddings are a row lookup; the LM head is a Linear).
 BYTES_PER_PARAM = {"fp32": 4, "bf16": 2, "dynamic_int8": 1, "compile": 4,
-                   "aio implicit fp16": 2, "aio implicit bf16": 2, "aio int8": 1}
+                   "aio implicit fp16": 2, "aio implicit bf16": 2, "aio int8": 1,
+                   "aio_compile": 4, 'aio backend="aio" int8': 1, "torchao_int8": 1, "torchao_int4": 0.5}
+
+
+def _block_broken_torchvision():
+    """transformers imports torchvision when it is installed; a torchvision
+    built for another torch fails at import and takes transformers with it.
+    The bench needs none of it: hide such a torchvision."""
+    import importlib.util
+    if importlib.util.find_spec("torchvision") is None:
+        return
+    p = subprocess.run([sys.executable, "-c", "import torchvision"], capture_output=True, env=_env({}))
+    if p.returncode != 0:
+        sys.modules["torchvision"] = None
 
 
 def build_model(size, prep):
     import torch
+    _block_broken_torchvision()
     from transformers import LlamaConfig, LlamaForCausalLM
     torch.manual_seed(0)
     cfg = LlamaConfig(**SIZES[size], max_position_embeddings=512, tie_word_embeddings=False)
@@ -58,6 +83,16 @@ def build_model(size, prep):
     elif prep == "dynamic_int8":
         model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     elif prep == "compile":
+        model.forward = torch.compile(model.forward)
+    elif prep == "aio_compile":
+        model.forward = torch.compile(model.forward, backend="aio", options={"modelname": f"llama-{size}"})
+    elif prep in ("torchao_int8", "torchao_int4"):
+        from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
+        if prep == "torchao_int8":
+            quantize_(model, Int8DynamicActivationInt8WeightConfig())
+        else:  # the CPU int4 path (opaque packing, _weight_int4pack_mm_for_cpu)
+            from torchao.prototype.quantization.int4 import PrototypeInt4WeightOnlyConfig
+            quantize_(model, PrototypeInt4WeightOnlyConfig(group_size=128))
         model.forward = torch.compile(model.forward)
     return model, linear_params
 
@@ -70,8 +105,11 @@ def worker(size, prep, prompt_len, new_tokens):
     prompt = torch.randint(0, vocab, (1, prompt_len), generator=g)
     teacher = torch.randint(0, vocab, (1, 96), generator=g)
     with torch.inference_mode():
-        # Warm-up: compiles, packs weights (aio), fills caches.
+        # Warm-up: compiles, packs weights (aio), fills caches. Its time is
+        # what a user waits before the first tokens.
+        t0 = time.perf_counter()
         model.generate(prompt, max_new_tokens=4, min_new_tokens=4, do_sample=False)
+        t_startup = time.perf_counter() - t0
         t0 = time.perf_counter()
         out = model.generate(prompt, max_new_tokens=1, min_new_tokens=1, do_sample=False)
         t_prefill = time.perf_counter() - t0
@@ -82,7 +120,7 @@ def worker(size, prep, prompt_len, new_tokens):
     decode_s = max(1e-9, t_total - t_prefill)
     torch.save({"logits": logits, "tokens": out[0, prompt_len:]}, os.environ["BENCH_OUT"])
     print(json.dumps({"tokens_per_s": (new_tokens - 1) / decode_s, "prefill_s": t_prefill,
-                      "linear_params": linear_params}))
+                      "startup_s": t_startup, "linear_params": linear_params}))
 
 
 def read_bandwidth_gbs():
@@ -106,6 +144,7 @@ def main():
     ap.add_argument("--prompt", type=int, default=32)
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--reps", type=int, default=1, help="alternating rounds over the modes; medians reported")
     a = ap.parse_args()
     if a.worker:
         return worker(a.size, a.prep, a.prompt, a.new_tokens)
@@ -114,25 +153,39 @@ def main():
     res_dir.mkdir(parents=True, exist_ok=True)
     bw = read_bandwidth_gbs()
     results = {}
-    for name in a.modes.split(","):
-        aio, env, prep = MODES[name]
-        out = res_dir / f"llm_{name.replace(' ', '_').replace('.', '_')}.pt"
-        cmd = [sys.executable, __file__, "--worker", "--size", a.size, "--prep", prep, "--prompt", str(a.prompt),
-               "--new-tokens", str(a.new_tokens)]
-        if aio:
-            cmd = [str(AIO_RUN)] + cmd
-        p = subprocess.run(cmd, env=_env({**env, "BENCH_OUT": str(out)}), capture_output=True, text=True)
-        if p.returncode != 0:
-            print(f"{name}: failed: {p.stderr.strip().splitlines()[-1:]}")
-            continue
-        r = json.loads(p.stdout.strip().splitlines()[-1])
-        r["out"] = torch.load(out)
-        out.unlink()
+    runs = {}
+    for rep in range(a.reps):  # rounds alternate the modes, so load changes hit all of them
+        for name in a.modes.split(","):
+            aio, env, prep = MODES[name]
+            out = res_dir / ("llm_" + "".join(ch if ch.isalnum() else "_" for ch in name) + ".pt")
+            cmd = [sys.executable, __file__, "--worker", "--size", a.size, "--prep", prep, "--prompt", str(a.prompt),
+                   "--new-tokens", str(a.new_tokens)]
+            if prep in PEER_PREPS:
+                if not PEER_PYTHON.exists():
+                    print(f"{name}: skipped: no peers' venv (run bench/setup_peers.sh)")
+                    continue
+                cmd[0] = str(PEER_PYTHON)
+            if aio:
+                cmd = [str(AIO_RUN)] + cmd
+            p = subprocess.run(cmd, env=_env({**env, "BENCH_OUT": str(out)}), capture_output=True, text=True)
+            if p.returncode != 0:
+                print(f"{name}: failed: {p.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+            r["out"] = torch.load(out)
+            out.unlink()
+            runs.setdefault(name, []).append(r)
+            print(f"{name}: {r['tokens_per_s']:.2f} tokens/s, start-up {r['startup_s']:.1f} s", flush=True)
+    for name, rs in runs.items():
+        r = dict(rs[-1])
+        for key in ("tokens_per_s", "startup_s", "prefill_s"):
+            r[key] = statistics.median(x[key] for x in rs)
+        r["reps"] = len(rs)
         results[name] = r
-        print(f"{name}: {r['tokens_per_s']:.2f} tokens/s", flush=True)
     base = results.get("stock fp32")
-    rows = ["| mode | tokens/s | vs stock fp32 | roofline tokens/s | of roofline | top-1 agreement | logits cosine |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| mode | tokens/s | vs stock fp32 | roofline tokens/s | of roofline | top-1 agreement | logits cosine "
+            "| start-up s (compile) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     summary = {"read_bandwidth_gbs": bw, "modes": {}}
     for name, r in results.items():
         prep = MODES[name][2]
@@ -145,12 +198,14 @@ def main():
             cosv = torch.nn.functional.cosine_similarity(la.double().flatten(), lb.double().flatten(), dim=0).item()
         speed = r["tokens_per_s"] / base["tokens_per_s"] if base else float("nan")
         rows.append(f"| {name} | {r['tokens_per_s']:.2f} | {speed:.2f}x | {ceiling:.1f} | "
-                    f"{r['tokens_per_s'] / ceiling:.0%} | {agree:.3f} | {cosv:.4f} |")
+                    f"{r['tokens_per_s'] / ceiling:.0%} | {agree:.3f} | {cosv:.4f} | {r['startup_s']:.1f} |")
         summary["modes"][name] = {"tokens_per_s": r["tokens_per_s"], "speedup_vs_stock_fp32": speed,
-                                  "roofline_tokens_per_s": ceiling, "top1_agreement": agree, "logits_cosine": cosv}
+                                  "roofline_tokens_per_s": ceiling, "top1_agreement": agree, "logits_cosine": cosv,
+                                  "startup_s": r["startup_s"]}
     table = "\n".join(rows)
     header = (f"Llama-architecture model, {a.size} config, random weights, batch 1, {a.prompt}-token prompt, "
-              f"{a.new_tokens} new tokens, greedy; {os.cpu_count()} threads; read bandwidth {bw:.1f} GB/s")
+              f"{a.new_tokens} new tokens, greedy; {os.cpu_count()} threads; read bandwidth {bw:.1f} GB/s; "
+              f"medians of {a.reps} alternating round(s); load average {os.getloadavg()[0]:.1f} at the end")
     print(header)
     print(table)
     (res_dir / "llm_decode.md").write_text(header + "\n\n" + table + "\n")

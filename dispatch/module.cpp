@@ -93,6 +93,7 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
     n += register_conv_overrides(*lib);
     n += register_embedding_overrides(*lib);
     n += register_custom_ops();
+    n += register_compile_backend();
     return n;
   } catch (const std::exception &e) {
     host->log(AIO_LOG_ERROR, "registering kernels failed: %s", e.what());

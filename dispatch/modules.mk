@@ -56,3 +56,5 @@ $(2)/libaio_dispatch-torch$(1).so: $(DISPATCH_SRCS:dispatch/%.cpp=$(2)/obj/dispa
 	$(3) -shared -o $$@ $$^ -Wl,--exclude-libs,ALL
 endef
 $(foreach v,$(OTHER_MINORS),$(eval $(call versioned_dispatch,$(v),$(BUILD),$$(CXX),$$(KERNEL_OBJS),)))
+# compile_backend.cpp embeds dispatch/aio_compile_backend.py (.incbin).
+$(foreach v,$(OTHER_MINORS),$(BUILD)/obj/dispatch-torch$(v)/compile_backend.o): dispatch/aio_compile_backend.py

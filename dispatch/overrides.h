@@ -18,4 +18,6 @@ int register_conv_overrides(torch::Library &lib);        // override_conv.cpp: _
 int register_embedding_overrides(torch::Library &lib);   // override_embedding.cpp: _embedding_bag(_forward_only), embedding
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
+// torch.compile(backend="aio") and aio::_gauge (compile_backend.cpp).
+int register_compile_backend();
 }

@@ -58,3 +58,5 @@ test-arm: aarch64-root aarch64-libs
 	$(PYTHON) tests/arm/run_suite.py --root $(AARCH64_ROOT) --libs $(BUILD)/aarch64 $(ARM_SUITE_ARGS)
 
 -include $(shell find $(BUILD)/aarch64/pic -name '*.d' 2>/dev/null)
+# compile_backend.cpp embeds dispatch/aio_compile_backend.py (.incbin).
+$(BUILD)/aarch64/pic/dispatch/compile_backend.o: dispatch/aio_compile_backend.py

@@ -60,7 +60,7 @@ def test_debug_3_prints_config_kernels_and_first_fallback():
     err = p.stderr
     assert "found torch" in err and "imported symbols" in err
     assert "f32 gemm aio_f32_gemm" in err
-    assert "AIO_PROCESS_MODE" in err and "not active yet" in err
+    assert "AIO_PROCESS_MODE" in err and "AIO_MERGE_LINEAR" in err
     assert "aten::mm: falling back to stock (dtype)" in err
     assert "Overriding a previously registered kernel" not in err
 

@@ -585,8 +585,10 @@ static const char *all_names[] = {
     "AIO_MAX_ISA", "AIO_DISPATCH_LIB", "AIO_WEIGHT_CACHE_MB", "AIO_TORCH_VERSION_CHECK",
     "AIO_IGNORE_POLICY",
 };
+/* Options parsed but not active yet (none at present; NULL keeps the array
+ * valid C). */
 static const char *inactive[] = {
-    "AIO_MERGE_LINEAR",
+    NULL,
 };
 #define N_ALL (sizeof all_names / sizeof all_names[0])
 #define N_INACTIVE (sizeof inactive / sizeof inactive[0])
@@ -594,7 +596,7 @@ static const char *inactive[] = {
 static int is_inactive(const char *name)
 {
     for (size_t i = 0; i < N_INACTIVE; i++)
-        if (strcmp(inactive[i], name) == 0) return 1;
+        if (inactive[i] && strcmp(inactive[i], name) == 0) return 1;
     return 0;
 }
 
