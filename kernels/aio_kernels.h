@@ -14,6 +14,7 @@
 #include "aio_act.h"
 #include "aio_softmax.h"
 #include "aio_moments.h"
+#include "aio_argext.h"
 
 typedef struct aio_kernels {
     unsigned isa; /* flags in force after the cap */
@@ -37,6 +38,8 @@ typedef struct aio_kernels {
     aio_qd8_gemm_config qd8w;
     /* Norm statistics shared by Layer/Group/Instance/BatchNorm (aio_moments.h). */
     aio_f32_stats_config f32_stats;
+    /* Row-wise max/min with index (aio_argext.h), [dtype][op]. */
+    aio_argext_config argext[AIO_ARGEXT_DTYPES][AIO_ARGEXT_OPS];
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */
