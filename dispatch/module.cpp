@@ -91,6 +91,7 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
     n += register_attention_overrides(*lib);
     n += register_group_batch_norm_overrides(*lib);
     n += register_conv_overrides(*lib);
+    n += register_reduce_overrides(*lib);
     n += register_custom_ops();
     return n;
   } catch (const std::exception &e) {
