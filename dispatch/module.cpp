@@ -92,6 +92,7 @@ extern "C" __attribute__((visibility("default"))) int aio_dispatch_init(const ai
     n += register_group_batch_norm_overrides(*lib);
     n += register_conv_overrides(*lib);
     n += register_embedding_overrides(*lib);
+    n += register_reduce_overrides(*lib);
     n += register_custom_ops();
     n += register_compile_backend();
     return n;

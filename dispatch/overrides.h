@@ -16,6 +16,7 @@ int register_attention_overrides(torch::Library &lib);   // override_attention.c
 int register_group_batch_norm_overrides(torch::Library &lib);  // override_group_batch_norm.cpp: group_norm, batch_norm
 int register_conv_overrides(torch::Library &lib);        // override_conv.cpp: _convolution
 int register_embedding_overrides(torch::Library &lib);   // override_embedding.cpp: _embedding_bag(_forward_only), embedding
+int register_reduce_overrides(torch::Library &lib);      // override_reduce.cpp: max/min.dim, argmax/argmin
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
 // torch.compile(backend="aio") and aio::_gauge (compile_backend.cpp).

@@ -15,6 +15,7 @@
 #include "aio_softmax.h"
 #include "aio_moments.h"
 #include "aio_embedding.h"
+#include "aio_argext.h"
 
 typedef struct aio_kernels {
     unsigned isa; /* flags in force after the cap */
@@ -40,6 +41,8 @@ typedef struct aio_kernels {
     aio_f32_stats_config f32_stats;
     /* EmbeddingBag gather-reduce (aio_embedding.h), one slot per table format. */
     aio_embedding_bag_config embedding_bag[AIO_EMB_FMTS];
+    /* Row-wise max/min with index (aio_argext.h), [dtype][op]. */
+    aio_argext_config argext[AIO_ARGEXT_DTYPES][AIO_ARGEXT_OPS];
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

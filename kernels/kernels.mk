@@ -170,3 +170,14 @@ $(AARCH64_ECHECK): tests/kernels/embedding_check_main.c $(AARCH64_OBJS)
 test-aarch64: test-aarch64-embedding
 test-aarch64-embedding: $(AARCH64_ECHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_ECHECK)
+# Arg-extreme kernels (argext/, max/min with index): the plain-C checker
+# over every variant (tests/unit/argext_tester.h) under the NEON CPU model.
+AARCH64_AECHECK := $(BUILD)/aarch64/argext_check
+$(AARCH64_AECHECK): tests/kernels/argext_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-argext
+test-aarch64: test-aarch64-argext
+test-aarch64-argext: $(AARCH64_AECHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_AECHECK) --quick

@@ -121,4 +121,13 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
     k->f32_stats.apply_ch = st->apply_ch;
     k->f32_stats.name = st->name;
     pick_embedding(k, isa);
+
+    /* per (dtype, op): the last variant the CPU runs wins */
+    for (size_t i = 0; i < aio_argext_variant_count; i++) {
+        const aio_argext_variant *v = &aio_argext_variants[i];
+        if ((v->isa_required & isa) == v->isa_required) {
+            k->argext[v->dt][v->op].fn = v->fn;
+            k->argext[v->dt][v->op].name = v->name;
+        }
+    }
 }
