@@ -13,7 +13,9 @@
  * "quant %" says what share of it that is. Each point: median of 7 timed
  * runs, each repeated until >= 20 ms. Only variants with dot-product
  * instructions this CPU runs are timed (native bf16; the preferred non-
- * portable qd8, % of peak only for VNNI). */
+ * portable qd8, % of peak only for VNNI). "best %" is the fastest of 30
+ * short runs (wall time): on a shared machine the closest to the kernel's
+ * own rate. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -201,6 +203,8 @@ static void one_call(pool *p, problem *pr)
     pr->kind = 1;
 }
 
+static double g_best_s; /* the last time_problem's best run, seconds */
+
 static double time_problem(pool *p, problem *pr)
 {
     one_call(p, pr);
@@ -221,6 +225,17 @@ static double time_problem(pool *p, problem *pr)
         t[s] = (now_s() - t0) / reps;
     }
     qsort(t, 7, sizeof t[0], cmp_double);
+    /* Best of 30 short runs: on a shared machine load only slows a run
+     * down, so the fastest one is the closest to what the kernel does. */
+    const int short_reps = reps / 8 > 0 ? reps / 8 : 1;
+    g_best_s = 1e30;
+    for (int s = 0; s < 30; s++) {
+        const double t0 = now_s();
+        for (int r = 0; r < short_reps; r++)
+            one_call(p, pr);
+        const double dt = (now_s() - t0) / short_reps;
+        g_best_s = dt < g_best_s ? dt : g_best_s;
+    }
     return t[3];
 }
 
@@ -291,8 +306,8 @@ int main(int argc, char **argv)
         printf("# no native bf16-dot variant on this CPU: bf16 not timed\n");
     if (!qv)
         printf("# no int8 dot-product variant on this CPU: int8 not timed\n");
-    printf("%-36s %2s %5s %5s %5s %9s %9s %7s %8s\n", "variant", "T", "M", "K", "N", "ms", "GFLOP/s",
-           "% peak", "quant %");
+    printf("%-36s %2s %5s %5s %5s %9s %9s %7s %8s %7s\n", "variant", "T", "M", "K", "N", "ms", "GFLOP/s",
+           "% peak", "quant %", "best %");
     for (int s = 0; s < nshapes; s++) {
         const int64_t M = shapes[s][0], K = shapes[s][1], N = shapes[s][2];
         float *a = filled((size_t)(M * K), 1), *w = filled((size_t)(N * K), 2);
@@ -319,9 +334,10 @@ int main(int argc, char **argv)
                 problem pr = {.threads = T, .m = M, .n = N, .k = K, .nr = bv->nr, .kind = 0,
                               .bfn = bv->fn, .bg = &bg};
                 const double t = time_problem(&p, &pr);
-                printf("%-36s %2d %5lld %5lld %5lld %9.3f %9.1f %6.1f%% %8s\n", bv->name, T, (long long)M,
+                printf("%-36s %2d %5lld %5lld %5lld %9.3f %9.1f %6.1f%% %8s %6.1f%%\n", bv->name, T, (long long)M,
                        (long long)K, (long long)N, t * 1e3, flops / t * 1e-9,
-                       pk_bf16 > 0 ? 100.0 * flops / t * 1e-9 / (pk_bf16 * T) : 0.0, "-");
+                       pk_bf16 > 0 ? 100.0 * flops / t * 1e-9 / (pk_bf16 * T) : 0.0, "-",
+                       pk_bf16 > 0 ? 100.0 * flops / g_best_s * 1e-9 / (pk_bf16 * T) : 0.0);
             }
             if (qv) {
                 aio_qd8_gemm_args qg = {.m = M, .qa = qa, .ldqa = ldq, .a_scale = sa, .w = &qpw, .c = c,
@@ -330,12 +346,14 @@ int main(int argc, char **argv)
                 problem pr = {.threads = T, .m = M, .n = N, .k = K, .nr = qv->nr, .kind = 1, .qv = qv,
                               .qg = &qg, .a = a};
                 const double t = time_problem(&p, &pr);
+                const double best = g_best_s;
                 pr.quant_only = 1;
                 const double tq = time_problem(&p, &pr);
-                printf("%-36s %2d %5lld %5lld %5lld %9.3f %9.1f %6.1f%% %7.1f%%\n", qv->name, T, (long long)M,
-                       (long long)K, (long long)N, t * 1e3, flops / t * 1e-9,
-                       pk_i8 > 0 && (qv->isa_required & AIO_ISA_X86_AVX512_VNNI)
-                           ? 100.0 * flops / t * 1e-9 / (pk_i8 * T) : 0.0, 100.0 * tq / t);
+                const int pct = pk_i8 > 0 && (qv->isa_required & AIO_ISA_X86_AVX512_VNNI);
+                printf("%-36s %2d %5lld %5lld %5lld %9.3f %9.1f %6.1f%% %7.1f%% %6.1f%%\n", qv->name, T,
+                       (long long)M, (long long)K, (long long)N, t * 1e3, flops / t * 1e-9,
+                       pct ? 100.0 * flops / t * 1e-9 / (pk_i8 * T) : 0.0, 100.0 * tq / t,
+                       pct ? 100.0 * flops / best * 1e-9 / (pk_i8 * T) : 0.0);
             }
             fflush(stdout);
             pool_end(&p);
