@@ -10,6 +10,7 @@
 #include "aio_norm.h"
 #include "aio_rope.h"
 #include "aio_qd8_gemm.h"
+#include "aio_qc4w_gemm.h"
 #include "aio_wgemm.h"
 #include "aio_act.h"
 #include "aio_softmax.h"
@@ -37,6 +38,8 @@ typedef struct aio_kernels {
     aio_qd8_gemm_config qd8w;
     /* Norm statistics shared by Layer/Group/Instance/BatchNorm (aio_moments.h). */
     aio_f32_stats_config f32_stats;
+    /* int8 x int4 GEMM, group-wise int4 weights (aio_qc4w_gemm.h). */
+    aio_qc4w_gemm_config qc4w;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

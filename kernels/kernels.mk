@@ -158,3 +158,19 @@ $(BENCH_SDPA): bench/bench_sdpa_kernel.c $(KERNEL_OBJS)
 .PHONY: bench-sdpa
 bench-sdpa: $(BENCH_SDPA)
 	$(BENCH_SDPA) $(BENCH_ARGS)
+
+# int8 x int4 GEMM (qc4w-gemm/): dotprod on neoverse-n1, i8mm on max, the
+# reference on cortex-a53; the weight-only fallback on each.
+AARCH64_Q4CHECK := $(BUILD)/aarch64/qc4w_gemm_check
+$(AARCH64_Q4CHECK): tests/kernels/qc4w_gemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-qc4w-n1 test-aarch64-qc4w-max test-aarch64-qc4w-a53
+test-aarch64: test-aarch64-qc4w-n1 test-aarch64-qc4w-max test-aarch64-qc4w-a53
+test-aarch64-qc4w-n1: $(AARCH64_Q4CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_Q4CHECK) --expect aio_qd8_f32_qc4w_gemm__neondot
+test-aarch64-qc4w-max: $(AARCH64_Q4CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_Q4CHECK) --quick --expect aio_qd8_f32_qc4w_gemm__neoni8mm
+test-aarch64-qc4w-a53: $(AARCH64_Q4CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_Q4CHECK) --quick --expect aio_qd8_f32_qc4w_gemm__ref
