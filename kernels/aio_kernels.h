@@ -10,6 +10,7 @@
 #include "aio_norm.h"
 #include "aio_rope.h"
 #include "aio_qd8_gemm.h"
+#include "aio_qc4w_gemm.h"
 #include "aio_wgemm.h"
 #include "aio_act.h"
 #include "aio_softmax.h"
@@ -43,6 +44,8 @@ typedef struct aio_kernels {
     aio_embedding_bag_config embedding_bag[AIO_EMB_FMTS];
     /* Row-wise max/min with index (aio_argext.h), [dtype][op]. */
     aio_argext_config argext[AIO_ARGEXT_DTYPES][AIO_ARGEXT_OPS];
+    /* int8 x int4 GEMM, group-wise int4 weights (aio_qc4w_gemm.h). */
+    aio_qc4w_gemm_config qc4w;
 } aio_kernels;
 
 /* Select the best variant of every slot permitted by isa. */

@@ -170,6 +170,7 @@ $(AARCH64_ECHECK): tests/kernels/embedding_check_main.c $(AARCH64_OBJS)
 test-aarch64: test-aarch64-embedding
 test-aarch64-embedding: $(AARCH64_ECHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_ECHECK)
+
 # Arg-extreme kernels (argext/, max/min with index): the plain-C checker
 # over every variant (tests/unit/argext_tester.h) under the NEON CPU model.
 AARCH64_AECHECK := $(BUILD)/aarch64/argext_check
@@ -181,3 +182,19 @@ $(AARCH64_AECHECK): tests/kernels/argext_check_main.c $(AARCH64_OBJS)
 test-aarch64: test-aarch64-argext
 test-aarch64-argext: $(AARCH64_AECHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_AECHECK) --quick
+
+# int8 x int4 GEMM (qc4w-gemm/): dotprod on neoverse-n1, i8mm on max, the
+# reference on cortex-a53; the weight-only fallback on each.
+AARCH64_Q4CHECK := $(BUILD)/aarch64/qc4w_gemm_check
+$(AARCH64_Q4CHECK): tests/kernels/qc4w_gemm_check_main.c $(AARCH64_OBJS)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -o $@ $< $(AARCH64_OBJS) -lm
+
+.PHONY: test-aarch64-qc4w-n1 test-aarch64-qc4w-max test-aarch64-qc4w-a53
+test-aarch64: test-aarch64-qc4w-n1 test-aarch64-qc4w-max test-aarch64-qc4w-a53
+test-aarch64-qc4w-n1: $(AARCH64_Q4CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu neoverse-n1 $(AARCH64_Q4CHECK) --expect aio_qd8_f32_qc4w_gemm__neondot
+test-aarch64-qc4w-max: $(AARCH64_Q4CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_Q4CHECK) --quick --expect aio_qd8_f32_qc4w_gemm__neoni8mm
+test-aarch64-qc4w-a53: $(AARCH64_Q4CHECK)
+	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_Q4CHECK) --quick --expect aio_qd8_f32_qc4w_gemm__ref

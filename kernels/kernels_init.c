@@ -85,6 +85,18 @@ static void pick_embedding(aio_kernels *k, unsigned isa)
     }
 }
 
+static void pick_qc4w(aio_qc4w_gemm_config *slot, unsigned isa)
+{
+    const aio_qc4w_gemm_variant *best =
+        &aio_qd8_f32_qc4w_gemm_variants[AIO_PICK(aio_qd8_f32_qc4w_gemm_variants, aio_qd8_f32_qc4w_gemm_variant_count, isa)];
+    slot->fn = best->fn;
+    slot->name = best->name;
+    slot->mr = best->mr;
+    slot->nr = best->nr;
+    slot->quantize = best->quantize;
+    slot->isa_required = best->isa_required;
+}
+
 void aio_kernels_init(aio_kernels *k, unsigned isa)
 {
     memset(k, 0, sizeof *k);
@@ -130,4 +142,5 @@ void aio_kernels_init(aio_kernels *k, unsigned isa)
             k->argext[v->dt][v->op].name = v->name;
         }
     }
+    pick_qc4w(&k->qc4w, isa);
 }

@@ -4,6 +4,7 @@
  * the default mode). */
 #include "aio_wgemm.h"
 #include "aio_qd8_gemm.h" /* AIO_WFMT_QC8 is packed there */
+#include "aio_qc4w_gemm.h" /* and AIO_WFMT_QC4 (group in fmt >> 8) there */
 
 #include <math.h>
 #include <string.h>
@@ -82,6 +83,8 @@ size_t aio_wpack_bytes(int fmt, int64_t n, int64_t k)
 {
     if (fmt == AIO_WFMT_QC8)
         return aio_qc8w_pack_bytes(n, k);
+    if (aio_qc4w_is_fmt(fmt))
+        return aio_qc4w_pack_bytes(n, k, aio_qc4w_fmt_group(fmt));
     const size_t es = elem_size(fmt);
     if (es == 0 || n < 0 || k < 0)
         return 0;
@@ -96,6 +99,8 @@ int aio_wpack_rows(int fmt, const float *w, int64_t ldw, int64_t n, int64_t k, v
 {
     if (fmt == AIO_WFMT_QC8)
         return aio_qc8w_pack_rows(w, ldw, n, k, dst, pw, n0, n1);
+    if (aio_qc4w_is_fmt(fmt))
+        return aio_qc4w_pack_rows(w, ldw, n, k, aio_qc4w_fmt_group(fmt), dst, pw, n0, n1);
     const size_t es = elem_size(fmt);
     if (es == 0 || n < 0 || k < 0 || !dst || !pw || n0 < 0 || n1 > n || ldw < k)
         return -1;
@@ -148,6 +153,10 @@ int aio_wpack(int fmt, const float *w, int64_t ldw, int64_t n, int64_t k, void *
 
 float aio_wpack_get(const aio_packed_weight *pw, int64_t j, int64_t p)
 {
+    if (aio_qc4w_is_fmt(pw->fmt)) {
+        const int64_t g = p / aio_qc4w_fmt_group(pw->fmt);
+        return aio_qc4w_get_scale(pw, j, g) * (float)aio_qc4w_get_q(pw, j, p) - aio_qc4w_get_zw(pw, j, g);
+    }
     switch (pw->fmt) {
     case AIO_WFMT_F16: return aio_f16_to_f32(((const uint16_t *)pw->data)[j * pw->kp + p]);
     case AIO_WFMT_BF16: return aio_bf16_to_f32(((const uint16_t *)pw->data)[j * pw->kp + p]);
