@@ -14,6 +14,8 @@ extern "C" {
 }
 
 namespace aio {
+bool ignore_policy();  // AIO_IGNORE_POLICY (override_group_batch_norm.cpp)
+
 namespace {
 
 bool g_matmul_bf16;  // implicit bf16, MatMul (fp32 bmm/baddbmm)
@@ -53,8 +55,19 @@ bool bf16_via_f32() {
 #endif
 }
 
-void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, int b_bf16) {
+// w: the weight tensor (B with the nn.Linear layout) when there is one: it
+// is then packed once into the kernel's panels and cached (from its second
+// use on, never stale: weight_cache.h), so calls pack only A.
+void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, int b_bf16,
+                  const at::Tensor *w = nullptr) {
   const aio_bf16_gemm_config &k = g_kernels.bf16_gemm;
+  const struct aio_bf16_gemm_ops *ops = aio_bf16_gemm_ops_of(k.fn);
+  std::shared_ptr<const PackedWeight> packed;
+  // Inference tensors have no version counter: those keep per-call packing.
+  if (w && ops && p.batch == 1 && p.g.b_trans && !w->is_inference())
+    packed = b_bf16 ? weight_cache_get_bf16(*w, static_cast<const uint16_t *>(b), p.g.n, p.g.k, p.g.ldb)
+                    : weight_cache_get(*w, static_cast<const float *>(b), p.g.n, p.g.k, p.g.ldb, AIO_WFMT_BF16_PANELS);
+  const uint32_t *panels = packed ? static_cast<const uint32_t *>(packed->pw.data) : nullptr;
   const int64_t ae = a_bf16 ? 2 : 4, be = b_bf16 ? 2 : 4;
   run_batched_tiles(p.batch, p.g.m, p.g.n, p.g.k, k.mr, 4 * k.nr,
                     [&](int64_t bi, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
@@ -68,7 +81,10 @@ void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, 
                       g.s = p.g.s ? p.g.s + bi * p.s_bs : nullptr;
                       g.s_stride_m = p.g.s_stride_m, g.s_stride_n = p.g.s_stride_n;
                       g.alpha = p.g.alpha, g.beta = p.g.beta;
-                      k.fn(&g, m0, m1, n0, n1);
+                      if (panels)
+                        aio_bf16_gemm_run_panels(ops, &g, panels, m0, m1, n0, n1);
+                      else
+                        k.fn(&g, m0, m1, n0, n1);
                     });
 }
 
@@ -181,6 +197,12 @@ bool weight_only_ok(const LowpPlan &lp) {
 // every M > 1 (no fp16 arithmetic on this x86), so fp16 weights take the
 // weight-only kernel at any M (it expands W to fp32 for large M).
 constexpr int64_t kBf16WeightOnlyMaxM = 4;
+// Between these M, bf16 Linear/mm of plain matrices runs the bf16-dot
+// kernel on cached weight panels: measured faster than stock there; at
+// M = 128..512 it measured even with stock (0.85-1.2x, noise-bound), so
+// stock keeps those (docs/never-slower.md). AIO_IGNORE_POLICY=1 lifts both
+// cuts.
+constexpr int64_t kBf16DotMinM = 32, kBf16DotMaxM = 64;
 
 int plan_lowp(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b, const at::Scalar &beta,
               const at::Scalar &alpha, int batched, LowpPlan &lp);
@@ -191,7 +213,7 @@ int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, c
   const BatchPlan &p = lp.p;
   const aio_f32_gemm_args &g = p.g;
   const bool bf16 = dt == at::kBFloat16;
-  if (weight_only_ok(lp)) {  // bf16: M <= kBf16WeightOnlyMaxM, or any M when bf16_via_f32()
+  if (weight_only_ok(lp) && (!bf16 || g.m <= kBf16WeightOnlyMaxM || bf16_via_f32())) {
     const aio_wgemm_config &k = bf16 ? g_kernels.bf16w : g_kernels.f16w;
     if (!k.fn) return AIO_FB_DTYPE;
     // A to fp32: M*K values, small next to the weight at these shapes.
@@ -208,9 +230,20 @@ int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, c
     });
     return AIO_ACCELERATED;
   }
-  // bf16 without an in-place weight: stock (oneDNN) measured faster than
-  // the bf16-dot kernel on bmm at attention shapes (bench/bench_bmm.py).
-  if (bf16 && !bf16_via_f32()) return AIO_FB_POLICY;
+  // bf16 with bf16 dot products (stock_is_faster let it through: plain
+  // matrices from kBf16DotMinM rows): the bf16-dot kernel reads both
+  // operands in their own 2 bytes; fp32 sums, one rounding of the result.
+  // bmm stays stock: oneDNN measured faster at attention shapes
+  // (bench/bench_bmm.py).
+  if (bf16 && !bf16_via_f32()) {
+    if (p.batch != 1 && !ignore_policy()) return AIO_FB_POLICY;
+    BatchPlan q = p;
+    q.g.c = c32.mutable_data_ptr<float>();
+    q.g.ldc = g.n;
+    q.c_bs = g.m * g.n;
+    run_bf16_dot(q, lp.a, 1, lp.b, 1, &b);
+    return AIO_ACCELERATED;
+  }
   // fp16 (and bf16_via_f32) activations x activations (or a weight the kernels cannot read in
   // place): no fp16 arithmetic on this x86, and stock Half GEMM measured
   // several times slower than converting both operands to fp32 (O(MK + KN))
@@ -232,7 +265,10 @@ int run_lowp(const at::Tensor &a, const at::Tensor &b, const at::Tensor *self, c
 // where it reads the weight far below memory bandwidth; stock Half
 // matrix-vector products (M == 1), which have their own fast path.
 bool stock_is_faster(at::ScalarType dt, const BatchPlan &p) {
-  if (dt == at::kBFloat16) return p.batch != 1 || (!bf16_via_f32() && p.g.m > kBf16WeightOnlyMaxM);
+  if (dt == at::kBFloat16) {
+    if (bf16_via_f32() || ignore_policy()) return false;
+    return p.batch != 1 || (p.g.m > kBf16WeightOnlyMaxM && (p.g.m < kBf16DotMinM || p.g.m > kBf16DotMaxM));
+  }
   return p.batch == 1 && p.g.m == 1;
 }
 
@@ -314,11 +350,11 @@ bool lowp_matmul_bf16(const BatchPlan &p) {
   return true;
 }
 
-bool lowp_fc_bf16(const aio_f32_gemm_args &g) {
+bool lowp_fc_bf16(const aio_f32_gemm_args &g, const at::Tensor *w) {
   if (!g_fc_bf16 || !g.b_trans || g.m < kFcBf16MinM || !bf16_dot_pays(g.m, g.n, g.k)) return false;
   BatchPlan p;
   p.g = g;
-  run_bf16_dot(p, g.a, 0, g.b, 0);
+  run_bf16_dot(p, g.a, 0, g.b, 0, w);
   return true;
 }
 

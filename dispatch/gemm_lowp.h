@@ -80,6 +80,6 @@ bool lowp_matmul_bf16(const BatchPlan &p);
 
 // Implicit bf16, FullyConnected at large M (called from override_gemm.cpp
 // run_gemm): false when not enabled or not a gain here.
-bool lowp_fc_bf16(const aio_f32_gemm_args &g);
+bool lowp_fc_bf16(const aio_f32_gemm_args &g, const at::Tensor *w = nullptr);
 
 }  // namespace aio

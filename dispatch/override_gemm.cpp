@@ -228,7 +228,7 @@ bool run_panels(const aio_f32_gemm_args &g, const at::Tensor &b) {
 }
 
 void run_gemm(const aio_f32_gemm_args &g, const at::Tensor &b) {
-  if (lowp_fc_bf16(g)) return;  // implicit bf16 above small M (gemm_lowp.cpp)
+  if (lowp_fc_bf16(g, &b)) return;  // implicit bf16 above small M (gemm_lowp.cpp)
   if (run_compressed(g, b)) return;
   if (run_panels(g, b)) return;
   const aio_f32_gemm_config &k = g_kernels.f32_gemm;

@@ -102,6 +102,7 @@ void make_room(size_t need) {
 // variant in use; every other format is the weight-compressed GEMM's.
 size_t packed_bytes(int fmt, int64_t n, int64_t k) {
   if (is_table_fmt(fmt)) return table_pack_bytes(fmt, n, k);
+  if (fmt == AIO_WFMT_BF16_PANELS) return aio_bf16_gemm_panels_bytes(aio_bf16_gemm_ops_of(g_kernels.bf16_gemm.fn), n, k);
   if (fmt == AIO_WFMT_F32_PANELS)
     return g_kernels.f32_gemm.ops ? aio_f32_gemm_panels_bytes(g_kernels.f32_gemm.ops, 0, n, k) : 0;
   return aio_wpack_bytes(fmt, n, k);
@@ -124,7 +125,25 @@ std::shared_ptr<const PackedWeight> pack_f32_panels(const float *w, int64_t n, i
   return p;
 }
 
+// bf16-dot panels from an fp32 (rounded while packing) or a bf16 weight.
+std::shared_ptr<const PackedWeight> pack_bf16_panels(const void *w, int bf16, int64_t n, int64_t k, int64_t ldw) {
+  const struct aio_bf16_gemm_ops *ops = aio_bf16_gemm_ops_of(g_kernels.bf16_gemm.fn);
+  size_t bytes = packed_bytes(AIO_WFMT_BF16_PANELS, n, k);
+  if (bytes == 0) return nullptr;
+  auto p = std::make_shared<PackedWeight>();
+  if (posix_memalign(&p->buf, 64, bytes) != 0) return nullptr;
+  at::parallel_for(0, n, 64, [&](int64_t n0, int64_t n1) {
+    aio_bf16_gemm_pack_panels(ops, w, bf16, ldw, n, k, static_cast<uint32_t *>(p->buf), n0, n1);
+  });
+  p->pw.fmt = AIO_WFMT_BF16_PANELS;
+  p->pw.n = n, p->pw.k = k, p->pw.kp = k;
+  p->pw.data = p->buf;
+  p->pw.bytes = bytes;
+  return p;
+}
+
 std::shared_ptr<const PackedWeight> pack(const float *w, int64_t n, int64_t k, int64_t ldw, int fmt) {
+  if (fmt == AIO_WFMT_BF16_PANELS) return pack_bf16_panels(w, 0, n, k, ldw);
   if (fmt == AIO_WFMT_F32_PANELS) return pack_f32_panels(w, n, k, ldw);
   if (is_table_fmt(fmt)) {
     auto p = std::make_shared<PackedWeight>();
@@ -164,8 +183,11 @@ std::shared_ptr<const PackedWeight> pack_f16(const uint16_t *w, int64_t n, int64
   return pack(tmp.data(), n, k, k, fmt);
 }
 
-std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const void *w, bool f16, int64_t n, int64_t k,
+// elem: 0 fp32, 1 fp16, 2 bf16 (bf16 weights: AIO_WFMT_BF16_PANELS only).
+std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const void *w, int elem, int64_t n, int64_t k,
                                              int64_t ldw, int fmt) {
+  const bool f16 = elem != 0;  // 2-byte elements
+  if (elem == 2 && fmt != AIO_WFMT_BF16_PANELS) return nullptr;
   if (!b_view.has_storage()) return nullptr;
   if (b_view.is_inference()) {
     // No version counter to trust: an in-place update could not be seen.
@@ -205,8 +227,9 @@ std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const voi
     size_t bytes = packed_bytes(fmt, n, k);
     if (bytes == 0 || bytes > g_budget) return nullptr;
     make_room(bytes);
-    e.packed = f16 ? pack_f16(static_cast<const uint16_t *>(w), n, k, ldw, fmt)
-                   : pack(static_cast<const float *>(w), n, k, ldw, fmt);
+    e.packed = elem == 2 ? pack_bf16_panels(w, 1, n, k, ldw)
+               : f16     ? pack_f16(static_cast<const uint16_t *>(w), n, k, ldw, fmt)
+                         : pack(static_cast<const float *>(w), n, k, ldw, fmt);
     if (e.packed) {
       g_bytes += e.packed->pw.bytes;
       report_bytes();
@@ -221,12 +244,17 @@ std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const voi
 
 std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
                                                      int64_t ldw, int fmt) {
-  return get_impl(b_view, w, false, n, k, ldw, fmt);
+  return get_impl(b_view, w, 0, n, k, ldw, fmt);
 }
 
 std::shared_ptr<const PackedWeight> weight_cache_get_f16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
                                                          int64_t k, int64_t ldw, int fmt) {
-  return get_impl(b_view, w, true, n, k, ldw, fmt);
+  return get_impl(b_view, w, 1, n, k, ldw, fmt);
+}
+
+std::shared_ptr<const PackedWeight> weight_cache_get_bf16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
+                                                          int64_t k, int64_t ldw) {
+  return get_impl(b_view, w, 2, n, k, ldw, AIO_WFMT_BF16_PANELS);
 }
 
 }  // namespace aio

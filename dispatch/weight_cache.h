@@ -19,6 +19,7 @@
 #include <memory>
 
 extern "C" {
+#include "aio_bf16_gemm.h"
 #include "aio_f32_gemm.h"
 #include "aio_wgemm.h"
 }
@@ -37,6 +38,9 @@ struct PackedWeight {
 // A format id for fp32 weights packed as the f32 GEMM's panels (aio_f32_gemm.h,
 // "Pre-packed operands", for the variant in use); not an aio_wfmt.
 constexpr int AIO_WFMT_F32_PANELS = 32;
+// Weights packed as the bf16-dot GEMM's pair panels (aio_bf16_gemm.h,
+// "Pre-packed W"), from fp32 (implicit bf16) or bf16 (model.bfloat16()).
+constexpr int AIO_WFMT_BF16_PANELS = 33;
 
 // Embedding tables use the same entries: n rows of k elements, row stride
 // ldw, fmt an embedding_table.h id (kTableFmtBase + enum aio_emb_fmt).
@@ -52,6 +56,10 @@ std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, c
 // widened to fp32.
 std::shared_ptr<const PackedWeight> weight_cache_get_f16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
                                                          int64_t k, int64_t ldw, int fmt);
+
+// The same for a bf16 weight (model.bfloat16()), as AIO_WFMT_BF16_PANELS.
+std::shared_ptr<const PackedWeight> weight_cache_get_bf16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
+                                                          int64_t k, int64_t ldw);
 
 void weight_cache_init(size_t budget_bytes);
 size_t weight_cache_bytes();

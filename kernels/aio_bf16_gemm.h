@@ -59,6 +59,24 @@ void aio_bf16_gemm__neonbf16(const aio_bf16_gemm_args *, int64_t, int64_t, int64
 /* Tests only: the blocked driver over a portable micro-kernel, tiny blocks. */
 void aio_bf16_gemm__scalar_blocked(const aio_bf16_gemm_args *, int64_t, int64_t, int64_t, int64_t);
 
+/* Pre-packed W (b_trans = 1, the nn.Linear layout W[N][K]): the variant's
+ * own pair panels over the whole K, packed once (the weight cache) so a
+ * call packs only A. ops: aio_bf16_gemm_ops_of(variant fn); NULL for
+ * variants without a blocked driver (the reference), which then have no
+ * pre-packed path. pack_panels packs the panels whose first row is in
+ * [r0, r1) (threads split rows; w is fp32, or bf16 when bf16 = 1).
+ * run_panels computes tile [m0, m1) x [n0, n1) like the variant's fn, B
+ * taken from the panels (g->b, ldb, b_trans, b_bf16 are not read). */
+struct aio_bf16_gemm_ops;
+const struct aio_bf16_gemm_ops *aio_bf16_gemm_ops_of(aio_bf16_gemm_fn fn);
+size_t aio_bf16_gemm_panels_bytes(const struct aio_bf16_gemm_ops *ops, int64_t n, int64_t k);
+void aio_bf16_gemm_pack_panels(const struct aio_bf16_gemm_ops *ops, const void *w, int bf16, int64_t ldw,
+                               int64_t n, int64_t k, uint32_t *dst, int64_t r0, int64_t r1);
+void aio_bf16_gemm_run_panels(const struct aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g,
+                              const uint32_t *b_panels, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+/* Tests only: the small-block scalar driver's ops. */
+const struct aio_bf16_gemm_ops *aio_bf16_gemm_ops__scalar_blocked(void);
+
 /* A kernel slot (aio_kernels.h). native = 0 means only the reference is
  * available: callers should not prefer it over the fp32 GEMM. */
 typedef struct aio_bf16_gemm_config {

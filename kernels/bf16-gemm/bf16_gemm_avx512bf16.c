@@ -203,4 +203,6 @@ void aio_bf16_gemm__avx512bf16(const aio_bf16_gemm_args *args, int64_t m0, int64
 {
     aio_bf16_gemm_run(&ops, args, m0, m1, n0, n1);
 }
+
+const struct aio_bf16_gemm_ops *aio_bf16_gemm_ops__avx512bf16(void) { return &ops; }
 #endif

@@ -40,7 +40,7 @@ typedef void (*aio_bf16_gemm_ukernel_fn)(size_t kc2, const uint32_t *a_packed,
 typedef void (*aio_bf16_gemm_pack_fn)(size_t kc, size_t rows_valid, size_t width,
                                       const void *src, size_t ld, int bf16, uint32_t *dst);
 
-typedef struct aio_bf16_gemm_ops {
+struct aio_bf16_gemm_ops {
     size_t mr, nr;  /* micro-tile */
     size_t kc, nc;  /* K block (even), N block (multiple of nr) */
     /* Bytes of packed A kept at once (0: 8 MiB). A call packs its rows of A
@@ -49,7 +49,8 @@ typedef struct aio_bf16_gemm_ops {
     size_t a_bytes;
     aio_bf16_gemm_ukernel_fn gemm;
     aio_bf16_gemm_pack_fn pack_t, pack_n;
-} aio_bf16_gemm_ops;
+};
+typedef struct aio_bf16_gemm_ops aio_bf16_gemm_ops;
 
 void aio_bf16_gemm_run(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *args,
                        int64_t m0, int64_t m1, int64_t n0, int64_t n1);

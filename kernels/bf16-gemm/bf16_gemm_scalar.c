@@ -47,3 +47,5 @@ void aio_bf16_gemm__scalar_blocked(const aio_bf16_gemm_args *args, int64_t m0, i
 {
     aio_bf16_gemm_run(&ops, args, m0, m1, n0, n1);
 }
+
+const struct aio_bf16_gemm_ops *aio_bf16_gemm_ops__scalar_blocked(void) { return &ops; }

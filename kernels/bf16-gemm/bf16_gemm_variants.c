@@ -16,3 +16,21 @@ const aio_bf16_gemm_variant aio_bf16_gemm_variants[] = {
 
 const size_t aio_bf16_gemm_variant_count =
     sizeof aio_bf16_gemm_variants / sizeof aio_bf16_gemm_variants[0];
+
+#if defined(__x86_64__)
+const struct aio_bf16_gemm_ops *aio_bf16_gemm_ops__avx512bf16(void);
+#endif
+
+/* The blocked driver's ops behind a variant, for the pre-packed path
+ * (aio_bf16_gemm.h); NULL where a variant has none exposed (the reference;
+ * NEON: not wired yet). */
+const struct aio_bf16_gemm_ops *aio_bf16_gemm_ops_of(aio_bf16_gemm_fn fn)
+{
+#if defined(__x86_64__)
+    if (fn == aio_bf16_gemm__avx512bf16)
+        return aio_bf16_gemm_ops__avx512bf16();
+#endif
+    if (fn == aio_bf16_gemm__scalar_blocked)
+        return aio_bf16_gemm_ops__scalar_blocked();
+    return NULL;
+}

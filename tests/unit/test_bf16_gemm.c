@@ -122,3 +122,50 @@ Test(bf16_gemm, slot_prefers_native_when_cpu_has_bf16)
     cr_expect_str_eq(k.bf16_gemm.name, "aio_bf16_gemm__ref");
     cr_expect_eq(k.bf16_gemm.native, 0);
 }
+
+/* The pre-packed path (aio_bf16_gemm_pack_panels + run_panels) through the
+ * same sweep: W packed into panels on every call (from fp32 or bf16, ld
+ * padded), tiles cut anywhere (run_panels' unaligned leading columns
+ * included). b_trans = 0 cases have no panel form: the variant itself. */
+static const struct aio_bf16_gemm_ops *g_panel_ops;
+static aio_bf16_gemm_fn g_panel_base;
+
+static void via_panels(const aio_bf16_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+{
+    if (!g->b_trans) {
+        g_panel_base(g, m0, m1, n0, n1);
+        return;
+    }
+    const size_t bytes = aio_bf16_gemm_panels_bytes(g_panel_ops, g->n, g->k);
+    uint32_t *panels = bytes ? malloc(bytes) : NULL;
+    if (bytes)
+        aio_bf16_gemm_pack_panels(g_panel_ops, g->b, g->b_bf16, g->ldb, g->n, g->k, panels, 0, g->n);
+    aio_bf16_gemm_args h = *g;
+    h.b = NULL; /* must not be read */
+    aio_bf16_gemm_run_panels(g_panel_ops, &h, panels, m0, m1, n0, n1);
+    free(panels);
+}
+
+Test(bf16_gemm, prepacked_panels_sweep, .timeout = 300)
+{
+    const unsigned isa = aio_isa_detect();
+    cr_assert_null(aio_bf16_gemm_ops_of(aio_bf16_gemm__ref));
+    const aio_bf16_gemm_variant blocked = {"aio_bf16_gemm__scalar_blocked", aio_bf16_gemm__scalar_blocked, 0, 3, 8, 0};
+    const aio_bf16_gemm_variant *vs[4] = {&blocked};
+    int nv = 1;
+    for (size_t i = 0; i < aio_bf16_gemm_variant_count; i++) {
+        const aio_bf16_gemm_variant *v = &aio_bf16_gemm_variants[i];
+        if ((v->isa_required & isa) == v->isa_required && aio_bf16_gemm_ops_of(v->fn) && nv < 4)
+            vs[nv++] = v;
+    }
+    for (int i = 0; i < nv; i++) {
+        g_panel_ops = aio_bf16_gemm_ops_of(vs[i]->fn);
+        g_panel_base = vs[i]->fn;
+        cr_assert_not_null(g_panel_ops, "%s", vs[i]->name);
+        const aio_bf16_gemm_variant v = {vs[i]->name, via_panels, 0, vs[i]->mr, vs[i]->nr, 0};
+        sweep_ctx ctx = {&v, 0, 0};
+        bf16_gemm_for_each_case(0, check_case, &ctx);
+        cr_expect_eq(ctx.failures, 0, "%s panels: %d failing case(s), see log", v.name, ctx.failures);
+        cr_log_info("%s panels: %d cases", v.name, ctx.cases);
+    }
+}
