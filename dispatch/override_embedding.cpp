@@ -109,6 +109,13 @@ int plan_bag(const at::Tensor &w, const at::Tensor &idx, const at::Tensor &off, 
   p.bags = last_offset ? off.size(0) - 1 : off.size(0);
   p.dim = w.size(1);
   if (p.bags == 0 || p.dim == 0 || idx.numel() == 0 || w.size(0) == 0) return AIO_FB_EMPTY;
+  // Stock's fast path (fbgemm's JIT gather-reduce: uncompressed sum/mean
+  // without padding_idx) measured 1.6-4x faster than our kernel on this VM
+  // (docs/never-slower.md); its max mode and padding_idx path are scalar
+  // loops on one thread, which ours beats. Compressed tables are the user's
+  // choice (memory) and always run here.
+  const bool compressed = w.scalar_type() == at::kFloat && g_table_fmt != AIO_EMB_F32;
+  if (!compressed && mode != 2 && padding_idx < 0 && !g_host->config->ignore_policy) return AIO_FB_POLICY;
   const bool ok = it == at::kLong
                       ? valid_input(idx.const_data_ptr<int64_t>(), idx.numel(), off.const_data_ptr<int64_t>(),
                                     off.size(0), p.bags, last_offset, w.size(0), padding_idx, p.cnt)
@@ -220,6 +227,9 @@ int plan_embedding(const at::Tensor &w, const at::Tensor &idx) {
   if (w.dim() != 2) return AIO_FB_SHAPE;
   if (w.stride(1) != 1 || w.stride(0) < w.size(1) || !idx.is_contiguous()) return AIO_FB_STRIDES;
   if (idx.numel() == 0 || w.size(1) == 0) return AIO_FB_EMPTY;
+  // A row gather is a memcpy per row either way; stock's index_select
+  // measured as fast or faster (docs/never-slower.md).
+  if (!g_host->config->ignore_policy) return AIO_FB_POLICY;
   const int64_t rows = w.size(0), n = idx.numel();
   bool ok = true;
   if (idx.scalar_type() == at::kLong) {
@@ -229,7 +239,8 @@ int plan_embedding(const at::Tensor &w, const at::Tensor &idx) {
     const int32_t *p = idx.const_data_ptr<int32_t>();
     for (int64_t j = 0; j < n; j++) ok &= p[j] >= 0 && p[j] < rows;
   }
-  return ok ? AIO_ACCELERATED : AIO_FB_ARGS;  // stock raises "index out of range"
+  if (!ok) return AIO_FB_ARGS;  // stock raises "index out of range"
+  return AIO_ACCELERATED;
 }
 
 // padding_idx only changes the gradient: the forward is a gather.

@@ -21,7 +21,8 @@ COMPRESSED = ROOT / "tests/python/workloads/embedding_compressed.py"
 def results(tmp_path_factory):
     d = tmp_path_factory.mktemp("emb")
     prof = d / "prof.json"
-    run([sys.executable, str(CASES), str(d / "aio.pt")], env={"AIO_PROFILER_FILE": prof})
+    # AIO_IGNORE_POLICY: our kernels also where stock's fast path is faster, to test them.
+    run([sys.executable, str(CASES), str(d / "aio.pt")], env={"AIO_PROFILER_FILE": prof, "AIO_IGNORE_POLICY": 1})
     run([sys.executable, str(CASES), str(d / "stock.pt")], preload=False)
     return torch.load(d / "aio.pt"), torch.load(d / "stock.pt"), json.loads(prof.read_text())["ops"]
 
@@ -121,3 +122,20 @@ def test_mixed_mode_fc_fp16_embedding_int8():
     lines = aio_lines(p.stderr)
     assert any("FullyConnected: weights as fp16" in l for l in lines), p.stderr
     assert any("EmbeddingBag: uint8 per-row tables" in l for l in lines), p.stderr
+
+
+def test_policy_defers_to_stock_fast_path(tmp_path):
+    """Uncompressed sum/mean without padding_idx and Embedding stay on stock
+    (measured faster); max, padding_idx and compressed tables run aio's."""
+    prof = tmp_path / "prof.json"
+    run_py("""
+        import torch, torch.nn.functional as F
+        w = torch.randn(100, 16); i = torch.randint(0, 100, (30,)); o = torch.tensor([0, 10, 20])
+        F.embedding_bag(i, w, o, mode="sum"); F.embedding_bag(i, w, o, mode="mean")
+        F.embedding_bag(i, w, o, mode="max"); F.embedding_bag(i, w, o, mode="sum", padding_idx=3)
+        F.embedding(i, w)
+        """, env={"AIO_PROFILER_FILE": prof})
+    ops = json.loads(prof.read_text())["ops"]
+    bag = ops["aten::_embedding_bag_forward_only"]
+    assert bag["calls"] == 4 and bag["accelerated"] == 2 and bag["fallback"] == {"policy": 2}
+    assert ops["aten::embedding"]["fallback"] == {"policy": 1}
