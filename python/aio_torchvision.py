@@ -16,9 +16,15 @@ Importing this module first tries torchvision's own _C.so; if that loads
 defines the two schemas, with no kernels: torchvision imports, and calling
 torchvision.ops.nms raises a clear "no kernel" error instead of the import
 failing. Nothing else in torchvision's ops (roi_align, deform_conv2d...)
-works without _C.so either; the models do."""
+works without _C.so either; the models do.
+
+scripts/setup.sh installs that torchvision apart, in /opt/aio/torchvision-0.28.0
+(AIO_TORCHVISION_DIR), not in site-packages: there its failing import would
+break `from transformers import ...` for every program. When no torchvision
+is importable, this module appends that directory to sys.path."""
 import importlib.util
 import os
+import sys
 
 import torch
 
@@ -33,9 +39,23 @@ def _missing():
     return [n for n in _SCHEMAS if not hasattr(torch.ops.torchvision, n)]
 
 
+# Where scripts/setup.sh keeps PyPI's torchvision, outside site-packages:
+# installed there, its failing import would break `import transformers`.
+DEFAULT_DIR = "/opt/aio/torchvision-0.28.0"
+
+
+def _add_private_copy():
+    if importlib.util.find_spec("torchvision") is not None:
+        return
+    d = os.environ.get("AIO_TORCHVISION_DIR", DEFAULT_DIR)
+    if os.path.isdir(os.path.join(d, "torchvision")) and d not in sys.path:
+        sys.path.append(d)
+
+
 def ensure():
     """Defines whatever of nms/qnms is missing; returns the names defined."""
     global _lib
+    _add_private_copy()
     if not _missing():
         return []
     spec = importlib.util.find_spec("torchvision")

