@@ -14,7 +14,7 @@ memory (or cache) speed and an override has nothing to win; small tensors
 are bound by the per-call overhead instead (a few µs), which the floor
 shows too, since a copy pays it as well.
 
-  python bench/bench_op_table.py [--rounds 3] [--threads 1,2] [--quick] [--ops sum,topk]
+  python bench/bench_op_table.py [--rounds 3] [--threads 1,2] [--quick] [--cpu-time] [--ops sum,topk]
 
 Writes bench/results/op_table.{json,md}. Results: docs/never-slower.md."""
 import argparse
@@ -87,6 +87,7 @@ def make_cases(quick):
         add("max_dim-1", tag, reduce(lambda torch, x: x.max(-1), True))
         add("min_dim-1", tag, reduce(lambda torch, x: x.min(-1), True))
         add("amax_dim-1", tag, reduce(lambda torch, x: x.amax(-1), True))
+        add("argmax_dim-1", tag, reduce(lambda torch, x: x.argmax(-1), True))
 
         # Gathers: pick t rows (with repeats) out of a [max(t, 512), h] table.
         def gather(fn):
@@ -129,6 +130,12 @@ def make_cases(quick):
             return (lambda: torch.topk(x, k, dim=-1)), x.numel() * x.element_size()
         add("topk", f"{rows}x{cols}k{k}", topk)
 
+        def greedy(torch, dt, rows=rows, cols=cols):
+            x = torch.randn(rows, cols).to(dt)
+            return (lambda: torch.argmax(x, -1)), x.numel() * x.element_size()
+        if cols >= 32000:
+            add("argmax_vocab", f"{rows}x{cols}", greedy)
+
     # Vision: global average pool as mean over (2, 3); channel max (CBAM).
     for shape in (NCHW if not quick else NCHW[:1]):
         tag = "x".join(map(str, shape))
@@ -151,8 +158,11 @@ def make_cases(quick):
     return out
 
 
-def worker(quick, threads, only, floor):
+def worker(quick, threads, only, floor, cpu_time):
+    import time
     import torch
+    if cpu_time:  # this thread's CPU time: time spent descheduled does not count
+        time.perf_counter = time.thread_time
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     res = {}
@@ -181,12 +191,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--cpu-time", action="store_true", help="time 1-thread runs in thread CPU time (loaded machines)")
     ap.add_argument("--ops", help="comma-separated subset of op names (first column)")
     a = ap.parse_args()
     only = a.ops.split(",") if a.ops else None
     if a.worker:
-        return worker(a.quick, int(a.threads), only, a.floor)
-    common = (["--quick"] if a.quick else []) + (["--ops", a.ops] if a.ops else [])
+        return worker(a.quick, int(a.threads), only, a.floor, a.cpu_time)
+    common = (["--quick"] if a.quick else []) + (["--cpu-time"] if a.cpu_time else []) + (["--ops", a.ops] if a.ops else [])
     lines = [f"median of {a.rounds} alternating stock/aio rounds; floor: a copy moving the op's bytes "
              "(stock process); >1 = aio faster", "",
              "| op | dtype | shape | threads | stock us | aio us | stock/aio | floor us | stock/floor | GB/s stock |",

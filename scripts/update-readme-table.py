@@ -15,3 +15,13 @@ text = readme.read_text()
 head, rest = text.split(BEGIN + "\n", 1)
 _, tail = rest.split(END, 1)
 readme.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+
+# The op table of issue 12 (scripts/op_table.py), between its own markers.
+sys.path.insert(0, str(ROOT / "scripts"))
+import op_table  # noqa: E402
+
+OBEGIN, OEND = "<!-- aio-op-table:begin -->", "<!-- aio-op-table:end -->"
+text = readme.read_text()
+head, rest = text.split(OBEGIN + "\n", 1)
+_, tail = rest.split(OEND, 1)
+readme.write_text(f"{head}{OBEGIN}\n{op_table.markdown()}\n{OEND}{tail}")

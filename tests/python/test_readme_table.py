@@ -27,3 +27,15 @@ def test_readme_table_matches_generated():
     assert in_readme == generated, (
         "README.md's table differs from `build/aio-print-config --markdown`; "
         "regenerate it between the markers")
+
+
+def test_readme_op_table_matches_generated():
+    """The op table (scripts/op_table.py) between its markers, verbatim."""
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import op_table
+    lines = (ROOT / "README.md").read_text().splitlines()
+    b, e = lines.index("<!-- aio-op-table:begin -->"), lines.index("<!-- aio-op-table:end -->")
+    assert lines[b + 1:e] == op_table.markdown().splitlines(), (
+        "README.md's op table differs from scripts/op_table.py; run scripts/update-readme-table.py")
+    assert all(v in op_table.VERDICT for _, _, v, _ in op_table.OPS)
