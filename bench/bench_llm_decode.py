@@ -39,15 +39,28 @@ MODES = {  # name: (under aio?, aio env, how the model is prepared)
     "aio implicit fp16": (True, {"AIO_IMPLICIT_FP16_TRANSFORM_FILTER": "FullyConnected"}, "fp32"),
     "aio implicit bf16": (True, {"AIO_IMPLICIT_BF16_TRANSFORM_FILTER": "FullyConnected"}, "fp32"),
     "aio int8": (True, {"AIO_QUANTIZE_INT8_FILTER": "FullyConnected"}, "fp32"),
+    "aio int4": (True, {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected"}, "fp32"),
 }
 # Bytes of weights each mode reads per decoded token, per parameter, for the
 # Linear layers (embeddings are a row lookup; the LM head is a Linear).
 BYTES_PER_PARAM = {"fp32": 4, "bf16": 2, "dynamic_int8": 1, "compile": 4,
-                   "aio implicit fp16": 2, "aio implicit bf16": 2, "aio int8": 1}
+                   "aio implicit fp16": 2, "aio implicit bf16": 2, "aio int8": 1,
+                   # int4: half a byte plus an fp32 scale and zero term per group (64 by default)
+                   "aio int4": 0.5 + 8 / 64}
+
+
+def _hide_broken_torchvision():
+    """A torchvision built for another torch makes transformers' imports fail
+    (torchvision::nms missing); the bench needs no vision code."""
+    try:
+        import torchvision  # noqa: F401
+    except Exception:
+        sys.modules["torchvision"] = None
 
 
 def build_model(size, prep):
     import torch
+    _hide_broken_torchvision()
     from transformers import LlamaConfig, LlamaForCausalLM
     torch.manual_seed(0)
     cfg = LlamaConfig(**SIZES[size], max_position_embeddings=512, tie_word_embeddings=False)

@@ -17,4 +17,5 @@ int register_group_batch_norm_overrides(torch::Library &lib);  // override_group
 int register_conv_overrides(torch::Library &lib);        // override_conv.cpp: _convolution
 // torch.ops.aio.* (custom_ops.cpp): defines its own libraries.
 int register_custom_ops();
+int register_gptq_op();  // aio::gptq_linear (custom_op_gptq.cpp), from register_custom_ops
 }
