@@ -22,6 +22,7 @@ MODES = {  # aio modes compared with stock fp32 in the same run
     "fp16": {"AIO_IMPLICIT_FP16_TRANSFORM_FILTER": "FullyConnected"},
     "bf16": {"AIO_IMPLICIT_BF16_TRANSFORM_FILTER": "FullyConnected"},
     "int8": {"AIO_QUANTIZE_INT8_FILTER": "FullyConnected"},
+    "int4": {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected"},
     # fp32 without the weight cache: W packed on every call at M >= 16
     # (what the pre-packed panels replace)
     "fp32_percall": {"AIO_WEIGHT_CACHE_MB": "0"},

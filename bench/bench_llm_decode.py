@@ -47,6 +47,10 @@ MODES = {  # name: (under aio?, aio env, how the model is prepared)
     'aio backend="aio" int8': (True, {"AIO_QUANTIZE_INT8_FILTER": "FullyConnected"}, "aio_compile"),
     "torchao int8 torch.compile": (False, {}, "torchao_int8"),
     "torchao int4 torch.compile": (False, {}, "torchao_int4"),
+    "aio int4": (True, {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected"}, "fp32"),
+    # every Linear packed as a 4-bit GPTQ checkpoint (group 128) by the reference
+    # packer (round to nearest, not GPTQ's solver), run by torch.ops.aio.gptq_linear
+    "aio gptq 4-bit": (True, {}, "gptq4"),
 }
 # Preparations that need the peers' venv (bench/setup_peers.sh).
 PEER_PREPS = {"torchao_int8", "torchao_int4"}
@@ -55,7 +59,9 @@ PEER_PYTHON = ROOT / "build/bench-venv/bin/python"
 # Linear layers (embeddings are a row lookup; the LM head is a Linear).
 BYTES_PER_PARAM = {"fp32": 4, "bf16": 2, "dynamic_int8": 1, "compile": 4,
                    "aio implicit fp16": 2, "aio implicit bf16": 2, "aio int8": 1,
-                   "aio_compile": 4, 'aio backend="aio" int8': 1, "torchao_int8": 1, "torchao_int4": 0.5}
+                   "aio_compile": 4, 'aio backend="aio" int8': 1, "torchao_int8": 1, "torchao_int4": 0.5,
+                   # int4: half a byte plus an fp32 scale and zero term per group (64 by default)
+                   "aio int4": 0.5 + 8 / 64, "gptq4": 0.5 + 8 / 128}
 
 
 def _block_broken_torchvision():
@@ -82,6 +88,15 @@ def build_model(size, prep):
         model = model.to(torch.bfloat16)
     elif prep == "dynamic_int8":
         model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    elif prep == "gptq4":
+        sys.path.insert(0, str(ROOT / "examples"))
+        from aio_gptq import AioGPTQLinear, pack_gptq
+        for parent in list(model.modules()):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, torch.nn.Linear):
+                    d = pack_gptq(child.weight, 4, 128)
+                    setattr(parent, name, AioGPTQLinear(d["qweight"], d["qzeros"], d["scales"], d["g_idx"], 4,
+                                                        child.bias))
     elif prep == "compile":
         model.forward = torch.compile(model.forward)
     elif prep == "aio_compile":

@@ -289,7 +289,7 @@ int register_custom_ops() {
   ag->impl("rope", TORCH_FN(rope_autograd));
   g_host->log(AIO_LOG_DEBUG, "custom ops: aio::rms_norm (%s), aio::rope (%s)", g_kernels.rmsnorm[AIO_ROW_F32].name,
               g_kernels.rope[AIO_ROW_F32].name);
-  return 2;
+  return 2 + register_gptq_op();  // custom_op_gptq.cpp
 }
 
 }  // namespace aio

@@ -321,7 +321,8 @@ void lowp_init() {
   // (override_gemm.cpp): bf16 large-M only when bf16 is that format.
   g_fc_bf16 = g_host->filter_match(&cfg->implicit_bf16, "FullyConnected") &&
               !g_host->filter_match(&cfg->implicit_fp16, "FullyConnected") &&
-              !g_host->filter_match(&cfg->quantize_int8, "FullyConnected") && native_bf16();
+              !g_host->filter_match(&cfg->quantize_int8, "FullyConnected") &&
+              !g_host->filter_match(&cfg->quantize_int4, "FullyConnected") && native_bf16();
   g_fc_int8_f16out = cfg->int8_out_dtype == AIO_OUT_DTYPE_FP16 &&
                      g_host->filter_match(&cfg->quantize_int8, "FullyConnected");
   if (g_fc_int8_f16out) g_host->log(AIO_LOG_DEBUG, "FullyConnected: fp16 models on int8 weights, fp16 out");

@@ -17,6 +17,7 @@
 #include "dispatch_common.h"
 #include "gemm_plan.h"
 #include "gemm_lowp.h"
+#include "gemm_int4.h"
 #include "overrides.h"
 #include "weight_cache.h"
 
@@ -129,7 +130,10 @@ const aio_wgemm_config *wgemm_slot(int fmt) {
 // (AVX-512 VNNI: every M tried, up to 1024; AVX2: 128).
 constexpr int64_t kCompressedMaxM = 128;
 
-int64_t compressed_max_m(int fmt) { return fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.max_m : kCompressedMaxM; }
+int64_t compressed_max_m(int fmt) {
+  if (aio_qc4w_is_fmt(fmt)) return int4_max_m();
+  return fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.max_m : kCompressedMaxM;
+}
 
 // int8 x int8: A is quantized per row once per call (rows in parallel when
 // there are many), and every tile shares the quantized rows.
@@ -158,6 +162,10 @@ bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
   if (!g_fc_weight_fmt || !g.b_trans || g.m > compressed_max_m(g_fc_weight_fmt)) return false;
   if (g_fc_weight_fmt == AIO_WFMT_QC8 && g.k > AIO_QD8_MAX_K) return false;  // int32 sums could overflow
   auto packed = weight_cache_get(b, g.b, g.n, g.k, g.ldb, g_fc_weight_fmt);
+  if (packed && aio_qc4w_is_fmt(g_fc_weight_fmt)) {
+    run_qc4(g, packed->pw);
+    return true;
+  }
   if (packed && g_fc_weight_fmt == AIO_WFMT_QC8 && g_kernels.qd8w.fn && g_kernels.qd8w.quantize) {
     run_qd8(g, packed->pw);
     return true;
@@ -331,7 +339,10 @@ int register_gemm_overrides(torch::Library &lib) {
   const aio_config *cfg = g_host->config;
   // INT8: int8 x int8 on the dot instructions (VNNI, AVX2, sdot) where the
   // CPU has a SIMD variant; weight-only int8 otherwise.
-  if (g_host->filter_match(&cfg->quantize_int8, "FullyConnected"))
+  // INT4 first: a user who asks for int4 weights wants the fewest bytes.
+  if (int f = int4_fc_fmt())
+    g_fc_weight_fmt = f;
+  else if (g_host->filter_match(&cfg->quantize_int8, "FullyConnected"))
     g_fc_weight_fmt = g_kernels.qd8w.isa_required ? AIO_WFMT_QC8 : AIO_WFMT_I8;
   else if (g_host->filter_match(&cfg->implicit_fp16, "FullyConnected"))
     g_fc_weight_fmt = AIO_WFMT_F16;
@@ -341,10 +352,15 @@ int register_gemm_overrides(torch::Library &lib) {
   weight_cache_init(size_t(cfg->weight_cache_mb) << 20);
   if (g_fc_weight_fmt) {
     const aio_wgemm_config *k = wgemm_slot(g_fc_weight_fmt);
-    const char *kname = g_fc_weight_fmt == AIO_WFMT_QC8 ? g_kernels.qd8w.name : k && k->name ? k->name : "?";
+    const char *kname = g_fc_weight_fmt == AIO_WFMT_QC8     ? g_kernels.qd8w.name
+                        : aio_qc4w_is_fmt(g_fc_weight_fmt) ? (g_kernels.qc4w.isa_required ? g_kernels.qc4w.name
+                                                                                          : "aio_f32_qc4w_gemm__ref")
+                        : k && k->name                     ? k->name
+                                                           : "?";
     g_host->log(AIO_LOG_DEBUG, "FullyConnected: weights as %s (%s), cache budget %d MB",
                 g_fc_weight_fmt == AIO_WFMT_I8    ? "int8"
                 : g_fc_weight_fmt == AIO_WFMT_QC8 ? "int8 x int8"
+                : aio_qc4w_is_fmt(g_fc_weight_fmt) ? "int4 groups"
                 : g_fc_weight_fmt == AIO_WFMT_F16 ? "fp16"
                                                   : "bf16",
                 kname, cfg->weight_cache_mb);

@@ -21,4 +21,5 @@ int register_reduce_overrides(torch::Library &lib);      // override_reduce.cpp:
 int register_custom_ops();
 // torch.compile(backend="aio") and aio::_gauge (compile_backend.cpp).
 int register_compile_backend();
+int register_gptq_op();  // aio::gptq_linear (custom_op_gptq.cpp), from register_custom_ops
 }

@@ -242,6 +242,44 @@ std::shared_ptr<const PackedWeight> get_impl(const at::Tensor &b_view, const voi
 
 }  // namespace
 
+std::shared_ptr<const PackedWeight> weight_cache_get_made(const at::Tensor &key_t, int64_t rows, int64_t cols,
+                                                          int fmt, uint64_t salt,
+                                                          const std::function<std::shared_ptr<PackedWeight>()> &make) {
+  if (!key_t.has_storage() || key_t.is_inference() || key_t.numel() == 0) return nullptr;
+  const void *w = key_t.const_data_ptr();
+  c10::StorageImpl *storage = key_t.storage().unsafeGetStorageImpl();
+  const uint32_t version = key_t.unsafeGetTensorImpl()->version_counter().current_version();
+  const Key key{storage, w, rows, cols, -1, fmt};  // ldw -1: never a float weight's key
+  const uint64_t fp = (fingerprint(w, 4, rows, cols, cols) ^ salt) * 1099511628211ull;
+  std::lock_guard<std::mutex> guard(g_lock);
+  auto it = g_entries.find(key);
+  if (it != g_entries.end() && (it->second.storage.expired() || it->second.version != version ||
+                                it->second.fingerprint != fp)) {
+    erase(it);
+    it = g_entries.end();
+  }
+  if (it != g_entries.end() && it->second.packed) {
+    g_lru.splice(g_lru.begin(), g_lru, it->second.lru);
+    return it->second.packed;
+  }
+  if (it != g_entries.end()) erase(it);
+  std::shared_ptr<const PackedWeight> p = make();
+  if (!p || p->pw.bytes > g_budget) return p;  // used once, not kept
+  make_room(p->pw.bytes);
+  g_lru.push_front(key);
+  Entry e(key_t.storage().getWeakStorageImpl());
+  e.version = version;
+  e.fingerprint = fp;
+  e.lru = g_lru.begin();
+  e.packed = p;
+  g_entries.emplace(key, std::move(e));
+  g_bytes += p->pw.bytes;
+  report_bytes();
+  g_host->log(AIO_LOG_DEBUG, "weight cache: packed checkpoint %lldx%lld (fmt %d, %zu bytes; %zu held)",
+              (long long)rows, (long long)cols, fmt, p->pw.bytes, g_bytes);
+  return p;
+}
+
 std::shared_ptr<const PackedWeight> weight_cache_get(const at::Tensor &b_view, const float *w, int64_t n, int64_t k,
                                                      int64_t ldw, int fmt) {
   return get_impl(b_view, w, 0, n, k, ldw, fmt);

@@ -16,7 +16,9 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 extern "C" {
 #include "aio_bf16_gemm.h"
@@ -29,6 +31,7 @@ namespace aio {
 struct PackedWeight {
   aio_packed_weight pw{};
   void *buf = nullptr;
+  std::vector<int64_t> perm;  // checkpoint forms: the order of K the packed form wants (empty: as is)
   PackedWeight() = default;
   PackedWeight(const PackedWeight &) = delete;
   PackedWeight &operator=(const PackedWeight &) = delete;
@@ -60,6 +63,15 @@ std::shared_ptr<const PackedWeight> weight_cache_get_f16(const at::Tensor &b_vie
 // The same for a bf16 weight (model.bfloat16()), as AIO_WFMT_BF16_PANELS.
 std::shared_ptr<const PackedWeight> weight_cache_get_bf16(const at::Tensor &b_view, const uint16_t *w, int64_t n,
                                                           int64_t k, int64_t ldw);
+// A packed form the caller makes from a checkpoint's tensors (GPTQ):
+// keyed and checked like the others on `key` (its storage, version and a
+// fingerprint of its int32 elements, rows x cols), with `salt` mixed into
+// the fingerprint (the caller's digest of the other tensors the form
+// depends on). Admitted at the first sighting: a checkpoint has no float
+// weight to fall back on. make() returns nullptr when it cannot pack.
+std::shared_ptr<const PackedWeight> weight_cache_get_made(const at::Tensor &key, int64_t rows, int64_t cols,
+                                                          int fmt, uint64_t salt,
+                                                          const std::function<std::shared_ptr<PackedWeight>()> &make);
 
 void weight_cache_init(size_t budget_bytes);
 size_t weight_cache_bytes();

@@ -47,6 +47,10 @@ enum aio_config_source {
 };
 #define AIO_CONFIG_MAX_OPTIONS 32
 
+/* AIO_QUANTIZE_INT4_GROUP_SIZE values; aio_int4_group_size gives the size. */
+enum aio_int4_group { AIO_INT4_GROUP_32 = 0, AIO_INT4_GROUP_64, AIO_INT4_GROUP_128 };
+static inline int aio_int4_group_size(int v) { return v == AIO_INT4_GROUP_32 ? 32 : v == AIO_INT4_GROUP_64 ? 64 : 128; }
+
 typedef struct aio_config {
     int process_mode;             /* AIO_PROCESS_MODE            0|1 */
     int cpu_bind;                 /* AIO_CPU_BIND                0|1 */
@@ -67,6 +71,8 @@ typedef struct aio_config {
     int strict_version;           /* AIO_TORCH_VERSION_CHECK     0|1 */
     int weight_cache_mb;          /* AIO_WEIGHT_CACHE_MB         MiB for converted weights */
     int ignore_policy;            /* AIO_IGNORE_POLICY           0|1 (tests, benchmarks) */
+    aio_filter quantize_int4;     /* AIO_QUANTIZE_INT4_FILTER (ours) */
+    int int4_group;               /* AIO_QUANTIZE_INT4_GROUP_SIZE  enum aio_int4_group */
     unsigned char source[AIO_CONFIG_MAX_OPTIONS]; /* enum aio_config_source, by table row */
 } aio_config;
 

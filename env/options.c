@@ -37,6 +37,9 @@ static const char *const out_dtype_names[] = {"FP32", "FP16", NULL};
 /* Same order as enum aio_isa_cap. */
 static const char *const isa_names[] = {"native", "reference", "avx2", "avx512", "neon", "sve", NULL};
 
+/* Same order as enum aio_int4_group. */
+static const char *const int4_group_names[] = {"32", "64", "128", NULL};
+
 static const aio_option options[] = {
     {"AIO_PROCESS_MODE", OPT_BOOL, FIELD(process_mode), .def = 1, .active = 1,
      .doc = "Master switch: 0 leaves the process exactly as plain PyTorch would run it."},
@@ -79,6 +82,10 @@ static const aio_option options[] = {
      .doc = "Refuse a torch whose major.minor differs from the one the dispatch module was built for."},
     {"AIO_IGNORE_POLICY", OPT_BOOL, FIELD(ignore_policy), .def = 0, .active = 1,
      .doc = "1: take aio's kernels even where a never-slower rule defers to stock (convolution, GroupNorm, BatchNorm, attention; docs/never-slower.md). For tests and benchmarks: results stay correct, speed may drop."},
+    {"AIO_QUANTIZE_INT4_FILTER", OPT_FILTER, FIELD(quantize_int4), .active = 1,
+     .doc = "Op classes whose name matches keep their weights as INT4 with group-wise scales and zero points; activations are quantized per token (int8 x int4 dot products where the CPU has int8 dot products, weight-only otherwise). Names: `FullyConnected`; wins over the INT8/FP16/BF16 filters. See docs/filters.md."},
+    {"AIO_QUANTIZE_INT4_GROUP_SIZE", OPT_ENUM, FIELD(int4_group), .def = AIO_INT4_GROUP_64, .values = int4_group_names,
+     .active = 1, .doc = "Weights per int4 scale/zero group along K for `AIO_QUANTIZE_INT4_FILTER`: smaller is more accurate, larger reads fewer bytes."},
 };
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
 _Static_assert(sizeof options / sizeof options[0] <= AIO_CONFIG_MAX_OPTIONS,

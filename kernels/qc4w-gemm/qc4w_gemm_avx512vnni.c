@@ -12,7 +12,9 @@
 #define AIO_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,avx2,fma")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
 
-enum { MR = 4, NB = 2 };
+/* NB: blocks per tile; single rows (decode) take 4 blocks, so each
+ * broadcast of A serves 64 channels. */
+enum { MR = 4, NB = 4 };
 
 /* acc += u (unsigned bytes) . s (signed bytes); asm keeps the accumulators
  * in any zmm (GCC 12's intrinsic confines them to zmm0-15, see qd8). */
@@ -32,24 +34,24 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qc4w_gemm_args *g, in
     __m512 facc[MR][NB];
     #pragma GCC unroll 4
     for (int i = 0; i < mr; i++)
-        #pragma GCC unroll 2
+        #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
             facc[i][b] = _mm512_setzero_ps();
     for (int64_t q = 0; q < ng; q++) {
         const unsigned char *wg[NB];
-        #pragma GCC unroll 2
+        #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
             wg[b] = aio_qc4w_group(w, group, blk + b, q);
         __m512i acc[MR][NB];
         #pragma GCC unroll 4
         for (int i = 0; i < mr; i++)
-            #pragma GCC unroll 2
+            #pragma GCC unroll 4
             for (int b = 0; b < nb; b++)
                 acc[i][b] = _mm512_setzero_si512();
         const int8_t *a = qa + q * group;
         for (int64_t s = 0; s < steps; s++) {
             __m512i lo[NB], hi[NB];
-            #pragma GCC unroll 2
+            #pragma GCC unroll 4
             for (int b = 0; b < nb; b++) {
                 const __m512i v = _mm512_load_si512((const void *)(wg[b] + 64 * s));
                 lo[b] = _mm512_and_si512(v, mask);
@@ -61,14 +63,14 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qc4w_gemm_args *g, in
                 memcpy(&x0, a + i * ldqa + 8 * s, 4);
                 memcpy(&x1, a + i * ldqa + 8 * s + 4, 4);
                 const __m512i a0 = _mm512_set1_epi32(x0), a1 = _mm512_set1_epi32(x1);
-                #pragma GCC unroll 2
+                #pragma GCC unroll 4
                 for (int b = 0; b < nb; b++) {
                     dpbusd(&acc[i][b], lo[b], a0);
                     dpbusd(&acc[i][b], hi[b], a1);
                 }
             }
         }
-        #pragma GCC unroll 2
+        #pragma GCC unroll 4
         for (int b = 0; b < nb; b++) {
             const __m512 sw = _mm512_load_ps((const float *)(wg[b] + group * 8));
             const __m512 zw = _mm512_load_ps((const float *)(wg[b] + group * 8 + 64));
@@ -82,7 +84,7 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qc4w_gemm_args *g, in
     }
     const int use_s = g->s != NULL && g->beta != 0.0f;
     const __m512 beta = _mm512_set1_ps(g->beta);
-    #pragma GCC unroll 2
+    #pragma GCC unroll 4
     for (int b = 0; b < nb; b++) {
         const int64_t jb = (blk + b) * AIO_QC4W_BLOCK;
         const int64_t lo = n0 > jb ? n0 - jb : 0, hi = n1 - jb < 16 ? n1 - jb : 16;
@@ -134,11 +136,17 @@ AIO_TARGET void aio_qd8_f32_qc4w_gemm__avx512vnni(const aio_qc4w_gemm_args *g, i
     mb = mb < MR ? MR : mb;
     for (int64_t mi = m0; mi < m1; mi += mb) {
         const int64_t me = m1 - mi < mb ? m1 : mi + mb;
-        for (int64_t b = b0; b < b1; b += NB) {
-            const int nb = b1 - b < NB ? (int)(b1 - b) : NB;
+        const int64_t step = me - mi == 1 ? 4 : 2; /* 4x4 tiles would spill */
+        for (int64_t b = b0; b < b1; b += step) {
+            const int nb = b1 - b < step ? (int)(b1 - b) : (int)step;
             for (int64_t i = mi; i < me; i += MR) {
                 switch (me - i < MR ? (int)(me - i) : MR) {
-                    TILE_CASE(1)
+                case 1:
+                    if (nb == 4) tile(1, 4, g, i, b, n0, n1);
+                    else if (nb == 3) tile(1, 3, g, i, b, n0, n1);
+                    else if (nb == 2) tile(1, 2, g, i, b, n0, n1);
+                    else tile(1, 1, g, i, b, n0, n1);
+                    break;
                     TILE_CASE(2)
                     TILE_CASE(3)
                     TILE_CASE(4)

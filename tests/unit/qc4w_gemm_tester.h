@@ -87,7 +87,8 @@ static inline int qc4_test(aio_qc4w_gemm_fn fn, aio_wgemm_fn wfn, aio_qd8_quanti
 {
     const int64_t M = tc->m, N = tc->n, K = tc->k, G = tc->group, pad = tc->pad;
     const int64_t kp = aio_qc4w_kp(K, G), ng = kp / G;
-    const int64_t lda = K + pad, ldw = K + pad, ldc = N + pad, ldq = kp + (pad % 2) * 16;
+    const int64_t rb = aio_qd8_row_bytes(K) > kp ? aio_qd8_row_bytes(K) : kp; /* the quantizer writes rb */
+    const int64_t lda = K + pad, ldw = K + pad, ldc = N + pad, ldq = rb + (pad % 2) * 16;
     unsigned st = tc->seed * 2654435761u + 777u;
     char what[256];
     qc4_describe(tc, what, sizeof what);

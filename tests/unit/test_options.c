@@ -268,6 +268,7 @@ static const struct { const char *name; size_t off; } filters[] = {
     {"AIO_IMPLICIT_FP16_TRANSFORM_FILTER", offsetof(aio_config, implicit_fp16)},
     {"AIO_IMPLICIT_BF16_TRANSFORM_FILTER", offsetof(aio_config, implicit_bf16)},
     {"AIO_QUANTIZE_INT8_FILTER", offsetof(aio_config, quantize_int8)},
+    {"AIO_QUANTIZE_INT4_FILTER", offsetof(aio_config, quantize_int4)},
 };
 #define FILTER_AT(i) ((aio_filter *)((char *)&cfg + filters[i].off))
 
@@ -583,7 +584,7 @@ static const char *all_names[] = {
     "AIO_IMPLICIT_BF16_TRANSFORM_FILTER", "AIO_MERGE_LINEAR", "AIO_QUANTIZE_INT8_FILTER",
     "AIO_QUANTIZE_INT8", "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE", "AIO_PROFILER", "AIO_PROFILER_FILE",
     "AIO_MAX_ISA", "AIO_DISPATCH_LIB", "AIO_WEIGHT_CACHE_MB", "AIO_TORCH_VERSION_CHECK",
-    "AIO_IGNORE_POLICY",
+    "AIO_IGNORE_POLICY", "AIO_QUANTIZE_INT4_FILTER", "AIO_QUANTIZE_INT4_GROUP_SIZE",
 };
 /* Options parsed but not active yet (none at present; NULL keeps the array
  * valid C). */
@@ -790,4 +791,25 @@ Test(log, set_level_clamps)
     cr_assert_eq(aio_log_level(), 4);
     aio_log_set_level(-3);
     cr_assert_eq(aio_log_level(), 0);
+}
+
+/* ---- int4 group size ----------------------------------------------------- */
+
+Test(options, int4_group_size)
+{
+    n_env = 0;
+    parse();
+    cr_assert_eq(cfg.int4_group, AIO_INT4_GROUP_64);
+    cr_assert_eq(aio_int4_group_size(cfg.int4_group), 64);
+    static const char *ok[] = {"32", "64", "128"};
+    for (int i = 0; i < 3; i++) {
+        n_env = 0;
+        set("AIO_QUANTIZE_INT4_GROUP_SIZE", ok[i]);
+        parse();
+        no_diags();
+        cr_assert_eq(aio_int4_group_size(cfg.int4_group), atoi(ok[i]));
+    }
+    parse1("AIO_QUANTIZE_INT4_GROUP_SIZE", "48");
+    one_diag("AIO_QUANTIZE_INT4_GROUP_SIZE", "48", "32, 64, 128", "64");
+    cr_assert_eq(cfg.int4_group, AIO_INT4_GROUP_64);
 }
