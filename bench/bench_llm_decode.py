@@ -29,6 +29,9 @@ SIZES = {
     # About 1.1 B parameters (TinyLlama-1.1B's shape).
     "1b": dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22, num_attention_heads=32,
                num_key_value_heads=4, vocab_size=32000),
+    # About 0.1 B parameters: a run that fits a loaded shared machine.
+    "small": dict(hidden_size=768, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=12,
+                  num_key_value_heads=4, vocab_size=32000),
     # For a quick check of the harness.
     "tiny": dict(hidden_size=256, intermediate_size=688, num_hidden_layers=2, num_attention_heads=4,
                  num_key_value_heads=2, vocab_size=1000),
@@ -219,7 +222,7 @@ def main():
                                   "startup_s": r["startup_s"]}
     table = "\n".join(rows)
     header = (f"Llama-architecture model, {a.size} config, random weights, batch 1, {a.prompt}-token prompt, "
-              f"{a.new_tokens} new tokens, greedy; {os.cpu_count()} threads; read bandwidth {bw:.1f} GB/s; "
+              f"{a.new_tokens} new tokens, greedy; {torch.get_num_threads()} thread(s); read bandwidth {bw:.1f} GB/s; "
               f"medians of {a.reps} alternating round(s); load average {os.getloadavg()[0]:.1f} at the end")
     print(header)
     print(table)
