@@ -28,8 +28,8 @@ define run_pytest_half
 	@mkdir -p $(BUILD)/pytest
 	@echo "== pytest half $(1) of 2 started: $(notdir $(PY_SHARD_$(1)))"
 	@$(PYTHON) -m pytest -q -p no:cacheprovider --basetemp=$(BUILD)/pytest/half-$(1) $(PY_SHARD_$(1)) \
-	    > $(BUILD)/pytest/half-$(1).log 2>&1; rc=$$$$?; \
-	  echo "== pytest half $(1) of 2 (exit $$$$rc):"; cat $(BUILD)/pytest/half-$(1).log; exit $$$$rc
+	    > $(BUILD)/pytest/half-$(1).log 2>&1; rc=$$?; \
+	  echo "== pytest half $(1) of 2 (exit $$rc):"; cat $(BUILD)/pytest/half-$(1).log; exit $$rc
 endef
 test-python-shard-1: all
 	$(call run_pytest_half,1)
