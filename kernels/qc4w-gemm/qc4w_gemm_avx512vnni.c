@@ -11,6 +11,7 @@
 
 #define AIO_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,avx2,fma")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
+#include "qd8-gemm/qd8_load_s__avx512.h"
 
 /* NB: blocks per tile; single rows (decode) take 4 blocks, so each
  * broadcast of A serves 64 channels. */
@@ -95,18 +96,7 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qc4w_gemm_args *g, in
             __m512 v = _mm512_mul_ps(facc[i][b], _mm512_set1_ps(g->alpha * g->a_scale[row]));
             if (use_s) {
                 const float *s = g->s + row * g->s_stride_m + jb * g->s_stride_n;
-                __m512 sv;
-                if (g->s_stride_n == 1) {
-                    sv = _mm512_maskz_loadu_ps(km, s);
-                } else if (g->s_stride_n == 0) {
-                    sv = _mm512_set1_ps(*(g->s + row * g->s_stride_m));
-                } else {
-                    float t[16] = {0};
-                    for (int64_t j = lo; j < hi; j++)
-                        t[j] = s[j * g->s_stride_n];
-                    sv = _mm512_loadu_ps(t);
-                }
-                v = _mm512_fmadd_ps(beta, sv, v);
+                v = _mm512_fmadd_ps(beta, qd8_load_s16__avx512(s, g->s_stride_n, km, lo, hi), v);
             }
             _mm512_mask_storeu_ps(g->c + row * g->ldc + jb, km, v);
         }
