@@ -114,12 +114,8 @@ AIO_INLINE void tile(const int mr, const int nb, const aio_qc4w_gemm_args *g, in
 AIO_TARGET void aio_qd8_f32_qc4w_gemm__avx512vnni(const aio_qc4w_gemm_args *g, int64_t m0, int64_t m1,
                                                   int64_t n0, int64_t n1)
 {
-    if (m1 <= m0 || n1 <= n0)
+    if (aio_qc4w_trivial_call(g, m0, m1, n0, n1))
         return;
-    if (g->w->k <= 0 || g->alpha == 0.0f) {
-        aio_qc4w_no_product(g->c, g->ldc, g->s, g->s_stride_m, g->s_stride_n, g->beta, m0, m1, n0, n1);
-        return;
-    }
     const int64_t b0 = n0 / AIO_QC4W_BLOCK, b1 = (n1 + AIO_QC4W_BLOCK - 1) / AIO_QC4W_BLOCK;
     /* Rows in blocks whose qa stays in L2 while each W panel serves them. */
     int64_t mb = (256 * 1024) / g->w->kp / MR * MR;

@@ -24,6 +24,20 @@ static inline void aio_qc4w_no_product(float *c, int64_t ldc, const float *s, in
             c[i * ldc + j] = use_s ? beta * s[i * ssm + j * ssn] : 0.0f;
 }
 
+/* The checks every kernel starts with: an empty range does nothing, and
+ * K == 0 or alpha == 0 is aio_qc4w_no_product. 1 when the call is done. */
+static inline int aio_qc4w_trivial_call(const aio_qc4w_gemm_args *g, int64_t m0, int64_t m1, int64_t n0,
+                                        int64_t n1)
+{
+    if (m1 <= m0 || n1 <= n0)
+        return 1;
+    if (g->w->k <= 0 || g->alpha == 0.0f) {
+        aio_qc4w_no_product(g->c, g->ldc, g->s, g->s_stride_m, g->s_stride_n, g->beta, m0, m1, n0, n1);
+        return 1;
+    }
+    return 0;
+}
+
 /* C[i][j] = alpha * sa * acc + beta * S (S read before C is written). */
 static inline float aio_qc4w_out(const aio_qc4w_gemm_args *g, int64_t i, int64_t j, float acc)
 {
