@@ -7,6 +7,7 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include "aio_mca.h"
 #include "qc4w_gemm_common.h"
 
 #define AIO_TARGET __attribute__((target("arch=armv8.2-a+dotprod")))
@@ -32,6 +33,7 @@ AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int6
                 acc[i][c] = vdupq_n_s32(0);
         const int8_t *a = g->qa + i0 * g->ldqa + q * group;
         for (int64_t s = 0; s < steps; s++) {
+            AIO_MCA_BEGIN("qc4w_tile__neondot");
             int8x16_t lo[4], hi[4];
             for (int c = 0; c < 4; c++) {
                 const uint8x16_t v = vld1q_u8(wg + 64 * s + 16 * c);
@@ -45,6 +47,7 @@ AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int6
                     acc[i][c] = vdotq_lane_s32(acc[i][c], hi[c], av, 1);
                 }
             }
+            AIO_MCA_END();
         }
         const float *sw = (const float *)(wg + group * 8), *zw = sw + 16;
         for (int i = 0; i < mr; i++) {

@@ -9,6 +9,7 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include "aio_mca.h"
 #include "qc4w_gemm_common.h"
 
 #define AIO_TARGET __attribute__((target("arch=armv8.2-a+i8mm")))
@@ -31,6 +32,7 @@ AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int6
         for (int p = 0; p < 8; p++)
             acc[p] = vdupq_n_s32(0);
         for (int64_t s = 0; s < steps; s++) {
+            AIO_MCA_BEGIN("qc4w_tile__neoni8mm");
             const int64_t k = q * group + 8 * s;
             const int8x16_t av = vcombine_s8(vld1_s8(r0 + k), vld1_s8(r1 + k));
             for (int c = 0; c < 4; c++) {
@@ -40,6 +42,7 @@ AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int6
                 acc[2 * c] = vmmlaq_s32(acc[2 * c], av, vreinterpretq_s8_u32(vzip1q_u32(lo, hi)));
                 acc[2 * c + 1] = vmmlaq_s32(acc[2 * c + 1], av, vreinterpretq_s8_u32(vzip2q_u32(lo, hi)));
             }
+            AIO_MCA_END();
         }
         const float *sw = (const float *)(wg + group * 8), *zw = sw + 16;
         const float t0 = (float)g->a_gsum[i0 * g->ldt + q];
