@@ -67,21 +67,17 @@ BYTES_PER_PARAM = {"fp32": 4, "bf16": 2, "dynamic_int8": 1, "compile": 4,
                    "aio int4": 0.5 + 8 / 64, "gptq4": 0.5 + 8 / 128}
 
 
-def _block_broken_torchvision():
-    """transformers imports torchvision when it is installed; a torchvision
-    built for another torch fails at import and takes transformers with it.
-    The bench needs none of it: hide such a torchvision."""
-    import importlib.util
-    if importlib.util.find_spec("torchvision") is None:
-        return
-    p = subprocess.run([sys.executable, "-c", "import torchvision"], capture_output=True, env=_env({}))
-    if p.returncode != 0:
-        sys.modules["torchvision"] = None
+def _block_torchvision():
+    """transformers imports torchvision when it is installed, and a
+    torchvision built for another torch fails to import and takes
+    transformers with it (scripts/setup.sh keeps PyPI's out of
+    site-packages for that reason). The bench needs no vision code."""
+    sys.modules.setdefault("torchvision", None)
 
 
 def build_model(size, prep):
     import torch
-    _block_broken_torchvision()
+    _block_torchvision()
     from transformers import LlamaConfig, LlamaForCausalLM
     torch.manual_seed(0)
     cfg = LlamaConfig(**SIZES[size], max_position_embeddings=512, tie_word_embeddings=False)
