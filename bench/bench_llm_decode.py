@@ -51,7 +51,7 @@ MODES = {  # name: (under aio?, aio env, how the model is prepared)
     "torchao int8 torch.compile": (False, {}, "torchao_int8"),
     "torchao int4 torch.compile": (False, {}, "torchao_int4"),
     "aio int4": (True, {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected"}, "fp32"),
-    # every Linear packed as a 4-bit GPTQ checkpoint (group 128) by the reference
+    # every Linear (K a multiple of 128) packed as a 4-bit GPTQ checkpoint (group 128) by the reference
     # packer (round to nearest, not GPTQ's solver), run by torch.ops.aio.gptq_linear
     "aio gptq 4-bit": (True, {}, "gptq4"),
 }
@@ -92,7 +92,10 @@ def build_model(size, prep):
         from aio_gptq import AioGPTQLinear, pack_gptq
         for parent in list(model.modules()):
             for name, child in list(parent.named_children()):
-                if isinstance(child, torch.nn.Linear):
+                # GPTQ packing needs K a multiple of the group and N of 8
+                # (the tiny config's 688-wide MLP is not: those stay fp32)
+                if isinstance(child, torch.nn.Linear) and child.in_features % 128 == 0 \
+                        and child.out_features % 8 == 0:
                     d = pack_gptq(child.weight, 4, 128)
                     setattr(parent, name, AioGPTQLinear(d["qweight"], d["qzeros"], d["scales"], d["g_idx"], 4,
                                                         child.bias))
