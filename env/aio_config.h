@@ -73,6 +73,7 @@ typedef struct aio_config {
     int ignore_policy;            /* AIO_IGNORE_POLICY           0|1 (tests, benchmarks) */
     aio_filter quantize_int4;     /* AIO_QUANTIZE_INT4_FILTER (ours) */
     int int4_group;               /* AIO_QUANTIZE_INT4_GROUP_SIZE  enum aio_int4_group */
+    int heap_keep_mb;             /* AIO_HEAP_KEEP_MB            MiB of freed heap kept; 0: glibc's */
     unsigned char source[AIO_CONFIG_MAX_OPTIONS]; /* enum aio_config_source, by table row */
 } aio_config;
 

@@ -86,6 +86,8 @@ static const aio_option options[] = {
      .doc = "Op classes whose name matches keep their weights as INT4 with group-wise scales and zero points; activations are quantized per token (int8 x int4 dot products where the CPU has int8 dot products, weight-only otherwise). Names: `FullyConnected`; wins over the INT8/FP16/BF16 filters. See docs/filters.md."},
     {"AIO_QUANTIZE_INT4_GROUP_SIZE", OPT_ENUM, FIELD(int4_group), .def = AIO_INT4_GROUP_64, .values = int4_group_names,
      .active = 1, .doc = "Weights per int4 scale/zero group along K for `AIO_QUANTIZE_INT4_FILTER`: smaller is more accurate, larger reads fewer bytes."},
+    {"AIO_HEAP_KEEP_MB", OPT_INT, FIELD(heap_keep_mb), .def = 1024, .min = 0, .max = 1 << 20, .active = 1,
+     .doc = "Freed memory glibc keeps in the heap for the next tensors, in MiB (and blocks up to 32 MiB come from the heap), so outputs do not page-fault on every op (BERT-base fp32: 11,000 faults per forward without it). 0: glibc's defaults. Skipped when a `MALLOC_*_` variable or a `glibc.malloc` tunable is set, or malloc is not glibc's."},
 };
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
 _Static_assert(sizeof options / sizeof options[0] <= AIO_CONFIG_MAX_OPTIONS,

@@ -119,6 +119,7 @@ void aio_activate(void)
     }
     aio_log(AIO_LOG_DEBUG, "active: %d kernels registered for torch %s", nops, g_torch.version);
     aio_binding_activate(cfg); /* after init: AIO_NUM_THREADS is applied, the module is loaded */
+    aio_heap_keep_apply(cfg);
     if (g_host.profiling)
         aio_prof_install_exit_report(cfg);
 }

@@ -53,6 +53,9 @@ int aio_module_supported(const aio_config *cfg, const char *picked, char *out, s
 /* Activation (activate.c): find torch, check, load and init the module. */
 void aio_activate(void);
 
+/* AIO_HEAP_KEEP_MB (heap_keep.c): glibc's trim and mmap thresholds. */
+void aio_heap_keep_apply(const aio_config *cfg);
+
 /* Has libgomp started worker threads in this process? (thread_hook.c) */
 int aio_omp_pool_started(void);
 
