@@ -35,6 +35,8 @@ LLAMA = dict(hidden_size=2048, intermediate_size=5632, num_attention_heads=32, n
              vocab_size=32000, max_position_embeddings=512, tie_word_embeddings=False)
 WORKLOADS = ["bert-base b1", "bert-base b8", "llama prefill b1"]
 VENV_PY = Path(BUILD) / "bench-venv/bin/python"  # bench/setup_peers.sh
+# glibc's settings under aio's default AIO_HEAP_KEEP_MB=1024 (interpose/heap_keep.c).
+HEAP_KEEP_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1024 << 20)}
 # name: (runner, model transform, env, precision for % of peak); runner:
 # stock | aio (under aio-run) | peer (stock torch in the bench venv)
 MODES = {
@@ -48,6 +50,11 @@ MODES = {
     "aio implicit int8": ("aio", "none", {"AIO_QUANTIZE_INT8_FILTER": ".*"}, "int8"),
     # model.bfloat16() under aio: its explicit-bf16 rules (attention, small-M Linear)
     "aio bf16": ("aio", "bf16", {}, "bf16"),
+    # The peers with glibc set as AIO_HEAP_KEEP_MB sets it under aio (freed
+    # memory kept for reuse): how much of a gap is the allocator, not kernels.
+    "zentorch fp32 +heap": ("peer", "zentorch", dict(HEAP_KEEP_ENV), "fp32"),
+    "zentorch bf16 +heap": ("peer", "zentorch-bf16", dict(HEAP_KEEP_ENV), "bf16"),
+    "stock fp32 +heap": ("stock", "none", dict(HEAP_KEEP_ENV), "fp32"),
 }
 # GEMM shapes (K, N) of each model's Linear layers; M = batch x SEQ.
 GEMMS = {"bert": [(768, 768), (768, 3072), (3072, 768)],
