@@ -585,6 +585,7 @@ static const char *all_names[] = {
     "AIO_QUANTIZE_INT8", "AIO_QUANTIZE_INT8_CONVERT_OUT_DTYPE", "AIO_PROFILER", "AIO_PROFILER_FILE",
     "AIO_MAX_ISA", "AIO_DISPATCH_LIB", "AIO_WEIGHT_CACHE_MB", "AIO_TORCH_VERSION_CHECK",
     "AIO_IGNORE_POLICY", "AIO_QUANTIZE_INT4_FILTER", "AIO_QUANTIZE_INT4_GROUP_SIZE",
+    "AIO_HEAP_KEEP_MB",
 };
 /* Options parsed but not active yet (none at present; NULL keeps the array
  * valid C). */
@@ -812,4 +813,19 @@ Test(options, int4_group_size)
     parse1("AIO_QUANTIZE_INT4_GROUP_SIZE", "48");
     one_diag("AIO_QUANTIZE_INT4_GROUP_SIZE", "48", "32, 64, 128", "64");
     cr_assert_eq(cfg.int4_group, AIO_INT4_GROUP_64);
+}
+
+/* ---- heap keep ------------------------------------------------------------ */
+
+Test(options, heap_keep_mb)
+{
+    n_env = 0;
+    parse();
+    cr_assert_eq(cfg.heap_keep_mb, 1024);
+    parse1("AIO_HEAP_KEEP_MB", "0");
+    no_diags();
+    cr_assert_eq(cfg.heap_keep_mb, 0);
+    parse1("AIO_HEAP_KEEP_MB", "-5");
+    one_diag("AIO_HEAP_KEEP_MB", "-5", "0..1048576", "1024");
+    cr_assert_eq(cfg.heap_keep_mb, 1024);
 }
