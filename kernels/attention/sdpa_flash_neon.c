@@ -8,5 +8,9 @@
 #define SDPA_NAME "aio_f32_sdpa_flash_8x8__neon"
 #define SDPA_FN aio_f32_sdpa_flash_8x8__neon
 #define SDPA_COLD static __attribute__((noinline))
+/* The fp32 GEMM's register transpose (f32_gemm_neon.c) packs K. */
+void aio_f32_gemm_pack_t__neon(size_t kc, size_t rows_valid, size_t width, const float *src, size_t ld,
+                               float *dst);
+#define SDPA_PACK_T aio_f32_gemm_pack_t__neon
 #include "sdpa_flash_body.inc"
 #endif
