@@ -87,8 +87,6 @@ ALLOW = {
     "aio_f32_argmin_ukernel_4__neon": "not yet clean: as aio_f32_argmax_ukernel_4__neon",
     "aio_bf16_argmax_ukernel_4__neon": "not yet clean: as aio_f32_argmax_ukernel_4__neon",
     "aio_bf16_argmin_ukernel_4__neon": "not yet clean: as aio_f32_argmax_ukernel_4__neon",
-    "aio_qd8_f32_qc4w_gemm__neondot": "not yet clean: 7 of 10 innermost loops touch the stack (11 loads, 7 stores; qc4w_gemm_neondot.c)",
-    "aio_qd8_f32_qc4w_gemm__neoni8mm": "not yet clean: 3 of 5 innermost loops touch the stack (6 loads, 2 stores; qc4w_gemm_neoni8mm.c)",
     "run_impl": "driver: bf16 panel/tile loops around kernel calls (bf16_gemm_driver.c), not a k loop",
     "aio_bf16_gemm_pack_panels": "packing pass before the GEMM (bf16_gemm_driver.c), not a k loop",
     "zero_padding": "packing: int4 weight padding, once per weight (qc4w_pack.c)",
