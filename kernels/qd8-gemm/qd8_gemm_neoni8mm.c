@@ -78,25 +78,34 @@ AIO_INLINE void tile(const int mr, const int zipped, const aio_qd8_gemm_args *g,
         }
 #pragma GCC unroll 2
         for (int h = 0; h < 2; h++) { /* groups 2h, 2h+1: K 8h..8h+7 */
-            int8x16_t wv[8];
             if (zipped) {
+                int8x16_t wv[8];
 #pragma GCC unroll 8
                 for (int c = 0; c < 8; c++)
                     wv[c] = vld1q_s8(wp + 128 * h + 16 * c);
-            } else {
-#pragma GCC unroll 4
-            for (int c = 0; c < 4; c++) {
-                const int32x4_t g0 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 16 * c));
-                const int32x4_t g1 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 64 + 16 * c));
-                wv[2 * c] = vreinterpretq_s8_s32(vzip1q_s32(g0, g1));     /* channels 4c, 4c+1 */
-                wv[2 * c + 1] = vreinterpretq_s8_s32(vzip2q_s32(g0, g1)); /* 4c+2, 4c+3 */
-            }
-            }
 #pragma GCC unroll 2
-            for (int r = 0; r < rp; r++)
+                for (int r = 0; r < rp; r++)
 #pragma GCC unroll 8
-                for (int c = 0; c < 8; c++)
-                    acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
+                    for (int c = 0; c < 8; c++)
+                        acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
+            } else {
+                /* Each zipped pair is used by both row pairs at once: with
+                 * all 8 zipped vectors live next to 16 accumulators and 4 A
+                 * vectors gcc ran out of registers and copied 16
+                 * accumulators (mov) per step, 8 cycles of V pipe. */
+#pragma GCC unroll 4
+                for (int c = 0; c < 4; c++) {
+                    const int32x4_t g0 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 16 * c));
+                    const int32x4_t g1 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 64 + 16 * c));
+                    const int8x16_t w0 = vreinterpretq_s8_s32(vzip1q_s32(g0, g1)); /* channels 4c, 4c+1 */
+                    const int8x16_t w1 = vreinterpretq_s8_s32(vzip2q_s32(g0, g1)); /* 4c+2, 4c+3 */
+#pragma GCC unroll 2
+                    for (int r = 0; r < rp; r++) {
+                        acc[r][2 * c] = vmmlaq_s32(acc[r][2 * c], a[r][h], w0);
+                        acc[r][2 * c + 1] = vmmlaq_s32(acc[r][2 * c + 1], a[r][h], w1);
+                    }
+                }
+            }
         }
         AIO_MCA_END();
     }
