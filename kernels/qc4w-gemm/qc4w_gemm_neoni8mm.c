@@ -85,6 +85,16 @@ AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int6
                 aio_qc4w_out(g, i0 + i, jb + j, fsum[i / 2][j / 2][2 * (i % 2) + j % 2]);
 }
 
+/* A single row wastes half of every SMMLA (the pair's copy is dropped)
+ * and still pays the zips; the dotprod kernel does it with sdot and no
+ * zips (the same int32 sums and epilogue: bit-identical). Model, 1 row x
+ * 8 K x 16 channels: sdot 8 cycles (N1 and AmpereOne), SMMLA 12.5 / 16.5. */
+AIO_TARGET static void one_row(const aio_qc4w_gemm_args *g, int64_t i, int64_t b, int64_t n0, int64_t n1)
+{
+    const int64_t jb = b * AIO_QC4W_BLOCK;
+    aio_qd8_f32_qc4w_gemm__neondot(g, i, i + 1, n0 > jb ? n0 : jb, n1 < jb + 16 ? n1 : jb + 16);
+}
+
 /* Row panels of at most 256 KiB of qa, as in qc4w_gemm_neondot.c. */
 AIO_TARGET void aio_qd8_f32_qc4w_gemm__neoni8mm(const aio_qc4w_gemm_args *g, int64_t m0, int64_t m1,
                                                 int64_t n0, int64_t n1)
@@ -99,7 +109,7 @@ AIO_TARGET void aio_qd8_f32_qc4w_gemm__neoni8mm(const aio_qc4w_gemm_args *g, int
         for (int64_t b = b0; b < b1; b++)
             for (int64_t i = mi; i < me; i += MR) {
                 switch (me - i < MR ? (int)(me - i) : MR) {
-                case 1: tile(1, g, i, b, n0, n1); break;
+                case 1: one_row(g, i, b, n0, n1); break;
                 case 2: tile(2, g, i, b, n0, n1); break;
                 case 3: tile(3, g, i, b, n0, n1); break;
                 default: tile(4, g, i, b, n0, n1); break;

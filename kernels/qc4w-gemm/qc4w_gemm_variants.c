@@ -12,7 +12,8 @@ const aio_qc4w_gemm_variant aio_qd8_f32_qc4w_gemm_variants[] = {
 #elif defined(__aarch64__)
     {"aio_qd8_f32_qc4w_gemm__neondot", aio_qd8_f32_qc4w_gemm__neondot, AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD, 4,
      16, aio_qd8_quantize_rows__neon},
-    {"aio_qd8_f32_qc4w_gemm__neoni8mm", aio_qd8_f32_qc4w_gemm__neoni8mm, AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM, 4, 16,
+    {"aio_qd8_f32_qc4w_gemm__neoni8mm", aio_qd8_f32_qc4w_gemm__neoni8mm,
+     AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM | AIO_ISA_ARM_DOTPROD, 4, 16,
      aio_qd8_quantize_rows__neon},
 #endif
 };

@@ -128,11 +128,22 @@ AIO_INLINE void tile(const int mr, const int zipped, const aio_qd8_gemm_args *g,
     }
 }
 
+/* A single row wastes half of every SMMLA (the pair's copy is dropped)
+ * and still pays the zips; sdot does its 16 useful MACs per instruction
+ * with no zips, so one row goes to the dotprod kernel (the same int32
+ * sums and epilogue: bit-identical). Model, 1 row x 16 K x 16 channels:
+ * sdot 8.5 (N1) / 12 (AmpereOne) cycles, SMMLA 17 / 25. */
+AIO_TARGET static void one_row(const aio_qd8_gemm_args *g, int64_t i, int64_t b, int64_t n0, int64_t n1)
+{
+    const int64_t jb = b * AIO_QC8_BLOCK;
+    aio_qd8_f32_qc8w_gemm__neondot(g, i, i + 1, n0 > jb ? n0 : jb, n1 < jb + 16 ? n1 : jb + 16);
+}
+
 /* Rows [i0, i1) of one W block (wp: zipped or not), in 4-row tiles. */
 #define AIO_I8MM_ROWS(Z)                                                 \
     for (int64_t i = i0; i < i1; i += MR)                               \
         switch (i1 - i < MR ? (int)(i1 - i) : MR) {                     \
-        case 1: tile(1, Z, g, i, b, wp, n0, n1); break;                 \
+        case 1: one_row(g, i, b, n0, n1); break;                        \
         case 2: tile(2, Z, g, i, b, wp, n0, n1); break;                 \
         case 3: tile(3, Z, g, i, b, wp, n0, n1); break;                 \
         default: tile(4, Z, g, i, b, wp, n0, n1); break;                \
