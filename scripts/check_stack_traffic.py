@@ -58,7 +58,6 @@ ALLOW = {
     "aio_f32_gemm_rows_ukernel__neon": "K tail (k % 4 steps) of the 5..7-row tiles reloads a row offset",
     "aio_f32_gemm_run": "driver: block/tile loops around calls (f32_gemm_driver.c)",
     "aio_qd8_f32_qc8w_gemm__neondot": "epilogue: aio_qd8_store_scalar per tile (qd8_gemm_common.h)",
-    "aio_qd8_f32_qc8w_gemm__neoni8mm": "driver: W block loop around zip_block and the tile calls",
     "aio_wgemm_run": "driver: block loops around calls (wgemm_driver.c)",
     "wgemm_dot_rows": "driver: row-pointer set-up and tile calls (wgemm_driver.c)",
     "dot1_f16": "W row-pointer set-up before the K loop (wgemm_neon.c)",

@@ -24,6 +24,20 @@
 
 enum { MR = 4 };
 
+/* The scalar store of a tile, out of line: the sums arrive through an
+ * argument, so in the tile copies check-stack sees the K loops only and
+ * a spill there cannot hide behind this once-per-tile read of the buffer.
+ * fs: the tile's sums, row i at fs + 16 i. */
+__attribute__((noinline)) static void store_rows(const aio_qc4w_gemm_args *g, int64_t i0, int mr, int64_t blk,
+                                                 int64_t n0, int64_t n1, const float *fs)
+{
+    const int64_t jb = blk * AIO_QC4W_BLOCK;
+    const int64_t lo = n0 > jb ? n0 - jb : 0, hi = n1 - jb < 16 ? n1 - jb : 16;
+    for (int i = 0; i < mr; i++)
+        for (int64_t j = lo; j < hi; j++)
+            g->c[(i0 + i) * g->ldc + jb + j] = aio_qc4w_out(g, i0 + i, jb + j, fs[16 * i + j]);
+}
+
 AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int64_t blk, int64_t n0,
                      int64_t n1)
 {
@@ -67,12 +81,24 @@ AIO_INLINE void tile(const int mr, const aio_qc4w_gemm_args *g, int64_t i0, int6
             }
         }
     }
-    const int64_t jb = blk * AIO_QC4W_BLOCK;
-    const int64_t lo = n0 > jb ? n0 - jb : 0, hi = n1 - jb < 16 ? n1 - jb : 16;
-    for (int i = 0; i < mr; i++)
-        for (int64_t j = lo; j < hi; j++)
-            g->c[(i0 + i) * g->ldc + jb + j] = aio_qc4w_out(g, i0 + i, jb + j, fsum[i][j]);
+    store_rows(g, i0, mr, blk, n0, n1, &fsum[0][0]);
 }
+
+/* One out-of-line copy per row count: the driver around them then keeps
+ * its few values in registers (inlined, the copies' register demand made
+ * gcc reload loop bounds from the stack in the driver's scalar loops), and
+ * make mca names each copy's loop by its function. */
+#define AIO_TILE_COPY(n)                                                                          \
+    __attribute__((noinline)) AIO_TARGET static void qc4w_dot_tile_##n(                             \
+        const aio_qc4w_gemm_args *g, int64_t i0, int64_t blk, int64_t n0, int64_t n1)               \
+    {                                                                                             \
+        tile(n, g, i0, blk, n0, n1);                                                              \
+    }
+AIO_TILE_COPY(1)
+AIO_TILE_COPY(2)
+AIO_TILE_COPY(3)
+AIO_TILE_COPY(4)
+#undef AIO_TILE_COPY
 
 /* Rows in panels of at most 256 KiB of qa (L2: 1 MiB on N1), each panel
  * read once per 16-channel W block; a block (8 x kp bytes of nibbles plus
@@ -90,10 +116,10 @@ AIO_TARGET void aio_qd8_f32_qc4w_gemm__neondot(const aio_qc4w_gemm_args *g, int6
         for (int64_t b = b0; b < b1; b++)
             for (int64_t i = mi; i < me; i += MR) {
                 switch (me - i < MR ? (int)(me - i) : MR) {
-                case 1: tile(1, g, i, b, n0, n1); break;
-                case 2: tile(2, g, i, b, n0, n1); break;
-                case 3: tile(3, g, i, b, n0, n1); break;
-                default: tile(4, g, i, b, n0, n1); break;
+                case 1: qc4w_dot_tile_1(g, i, b, n0, n1); break;
+                case 2: qc4w_dot_tile_2(g, i, b, n0, n1); break;
+                case 3: qc4w_dot_tile_3(g, i, b, n0, n1); break;
+                default: qc4w_dot_tile_4(g, i, b, n0, n1); break;
                 }
             }
     }
