@@ -155,6 +155,33 @@ AIO_INLINE void rows_tile(const size_t MR, const size_t NV, size_t k, const floa
         }
     const float *bp = b;
     size_t p = 0;
+    if (MR == 1 && NV == 1) {
+        /* 1 row x 4 columns (a column edge): 4 chains of one FMA per 4 K
+         * waited on the 4-cycle FMA latency (49% of the FMA bound on N1).
+         * 8 K per pass into 8 chains (c[t][1][0] is free with one row). */
+#pragma GCC unroll 4
+        for (size_t t = 0; t < 4; t++)
+            c[t][1][0] = vdupq_n_f32(0.0f);
+        for (; p + 8 <= k; p += 8, bp += 8 * ldb) {
+            AIO_MCA_BEGIN("rows_tile_1x4__neon");
+            const float32x4_t x[2] = {vld1q_f32(a + p), vld1q_f32(a + p + 4)};
+#pragma GCC unroll 8
+            for (size_t q = 0; q < 8; q++) {
+                const float32x4_t bv = vld1q_f32(bp + q * ldb);
+                float32x4_t *cq = &c[q % 4][q / 4][0];
+                switch (q % 4) { /* the lane must be a constant */
+                case 0: *cq = vfmaq_laneq_f32(*cq, bv, x[q / 4], 0); break;
+                case 1: *cq = vfmaq_laneq_f32(*cq, bv, x[q / 4], 1); break;
+                case 2: *cq = vfmaq_laneq_f32(*cq, bv, x[q / 4], 2); break;
+                default: *cq = vfmaq_laneq_f32(*cq, bv, x[q / 4], 3); break;
+                }
+            }
+            AIO_MCA_END();
+        }
+#pragma GCC unroll 4
+        for (size_t t = 0; t < 4; t++)
+            c[t][0][0] = vaddq_f32(c[t][0][0], c[t][1][0]);
+    }
     for (; p + 4 <= k; p += 4, bp += 4 * ldb) {
         AIO_MCA_BEGIN("rows_tile__neon");
         float32x4_t x[8];
