@@ -4,10 +4,10 @@
  * register, K 0-3 in the low nibbles and K 4-7 in the high ones: a 32-bit
  * zip of the two halves gives two channel pairs of 8 K each.
  *
- * Micro-tile: 1..4 rows as 1 or 2 row pairs (an odd last row is paired
+ * Micro-tile: 2..4 rows as 1 or 2 row pairs (3 rows: the last is paired
  * with itself, the copy dropped; fixed per copy of tile(), so the loops
- * unroll) x 16 channels. The 4 unpack ops per W vector (and, shift, 2
- * zips) feed every row pair. The fp32 sums across groups live in a small
+ * unroll) x 16 channels; a single row goes to the dotprod kernel. The 4
+ * unpack ops per W vector (and, shift, 2 zips) feed every row pair. The fp32 sums across groups live in a small
  * buffer, touched once per group (in registers they would take 16 more q
  * registers next to the 16 accumulators). Tested under qemu only. */
 #if defined(__aarch64__)
@@ -17,8 +17,9 @@
 #include "aio_mca.h"
 #include "qc4w_gemm_common.h"
 
-/* no-schedule-insns: keeps gcc from hoisting a step's W loads and zips
- * ahead of the 16 accumulators (as in qd8_gemm_neoni8mm.c). */
+/* no-schedule-insns: without it gcc's pre-allocation scheduler hoists a
+ * step's W loads and zips next to the 16 accumulators and the 4-row tile's
+ * K loop spills (make check-stack), as in qd8_gemm_neoni8mm.c. */
 #define AIO_TARGET __attribute__((target("arch=armv8.2-a+i8mm"), optimize("no-schedule-insns")))
 #define AIO_INLINE static inline __attribute__((always_inline)) AIO_TARGET
 
