@@ -212,7 +212,46 @@ def mca_input(body, arch):
     return text
 
 
+# The FP/ASIMD (vector) pipes of each core, by llvm-mca resource name:
+# every vector instruction a loop needs (FMA/dot, but also the unpacking,
+# conversions, zips, inserts) issues to these. The busiest one's pressure
+# per iteration is the loop's V-pipe bound: cycles it cannot go below at
+# its instruction mix, whatever the dependencies.
+VPIPE_RE = {
+    "neoverse-n1": re.compile(r"^N1UnitV[01]$"),
+    "ampere1": re.compile(r"^Ampere1Unit[XY]$"),
+    "znver4": re.compile(r"^Zn4FP[0-3]$"),
+    "znver3": re.compile(r"^Zn3FP[0-3]$"),
+}
+
+
+def vpipe_bound(out, cpu):
+    """Busiest vector pipe's cycles per iteration, from llvm-mca's
+    'Resource pressure per iteration' table (None if not found)."""
+    rx = VPIPE_RE.get(cpu)
+    if rx is None:
+        return None
+    names, lines = {}, out.splitlines()
+    for i, l in enumerate(lines):
+        m = re.match(r"^\[([\d.]+)\]\s+-\s+(\S+)", l)
+        if m:
+            names[m.group(1)] = m.group(2)
+        if l.startswith("Resource pressure per iteration") and i + 2 < len(lines):
+            cols = re.findall(r"\[([\d.]+)\]", lines[i + 1])
+            vals = lines[i + 2].split()
+            if len(cols) != len(vals):
+                return None
+            v = [0.0 if x == "-" else float(x) for c, x in zip(cols, vals) if rx.match(names.get(c, ""))]
+            return max(v) if v else None
+    return None
+
+
 def run_mca(mca, arch, cpu, text):
+    c, _, err = run_mca_full(mca, arch, cpu, text)
+    return c, err
+
+
+def run_mca_full(mca, arch, cpu, text):
     cmd = [mca, f"-mtriple={MCA_TRIPLE[arch]}", f"-mcpu={cpu}", f"-mattr={MCA_MATTR[arch]}",
            f"-iterations={ITER}", "-skip-unsupported-instructions=lack-sched"]
     r = subprocess.run(cmd, input=text, capture_output=True, text=True)
@@ -220,9 +259,9 @@ def run_mca(mca, arch, cpu, text):
         # older llvm-mca: no -skip-unsupported-instructions
         r = subprocess.run(cmd[:-1], input=text, capture_output=True, text=True)
     if r.returncode != 0:
-        return None, r.stderr.strip().splitlines()[:1]
+        return None, None, r.stderr.strip().splitlines()[:1]
     m = re.search(r"Total Cycles:\s+(\d+)", r.stdout)
-    return int(m.group(1)) / ITER, None
+    return int(m.group(1)) / ITER, vpipe_bound(r.stdout, cpu), None
 
 
 _TPUT = {}
@@ -342,7 +381,7 @@ def main():
                     print(f"--- {key} ({rel}) ---\n{text}")
                 rows.append((arch, rel, key, body, widened, fp, text))
 
-    hdr = f"{'region (function:marker)':64s} {'cpu':12s} {'cyc/it':>7s} {'fma':>4s} {'bound':>6s} {'%':>5s} {'loop':>4s} {'stack':>5s}"
+    hdr = f"{'region (function:marker)':64s} {'cpu':12s} {'cyc/it':>7s} {'fma':>4s} {'bound':>6s} {'%':>5s} {'vpipe':>5s} {'loop':>4s} {'stack':>5s}"
     print(hdr)
     print("-" * len(hdr))
     bad = 0
@@ -359,7 +398,7 @@ def main():
             if cpu in NO_AVX512 and "%zmm" in text:
                 print(f"{key:64s} {cpu:12s}  n/a: no AVX-512 on this core")
                 continue
-            cyc, err = run_mca(args.mca, arch, cpu, text)
+            cyc, vb, err = run_mca_full(args.mca, arch, cpu, text)
             # the bound: each FMA/dot instruction's pipe occupancy on this
             # core from the model (PIPES above, or less where the model has
             # a slower form: N1 fcvt-free; AmpereOne SMMLA 1/cycle;
@@ -377,10 +416,13 @@ def main():
                 flag += " NOT-A-LOOP?"
             if pct < args.target and cpu == ARCH_CPUS[arch][0]:
                 flag += f" <{args.target:.0f}%"
-            print(f"{key:64s} {cpu:12s} {cyc:7.2f} {nf:4d} {bound:6.2f} {pct:5.1f} {'y' if widened else 'n':>4s} {st:5d}{flag}")
+            vpct = f"{100.0 * vb / cyc:5.1f}" if vb is not None and cyc else "  n/a"
+            print(f"{key:64s} {cpu:12s} {cyc:7.2f} {nf:4d} {bound:6.2f} {pct:5.1f} {vpct} {'y' if widened else 'n':>4s} {st:5d}{flag}")
     print(f"\n{len(rows)} regions from {len(srcs)} files. fma = FMA/dot instructions per iteration; "
           "bound = their pipe occupancy on the core (the model's own throughput of each); "
-          "% = bound / modelled cycles; stack = loads/stores addressing sp/x29 (rsp) in the loop.")
+          "% = bound / modelled cycles; vpipe = the busiest FP/ASIMD pipe's cycles (every vector instruction of the loop, "
+          "llvm-mca resource pressure) / modelled cycles: near 100 the loop is at the ceiling of its instruction mix, "
+          "well below it latency or dependencies limit it; stack = loads/stores addressing sp/x29 (rsp) in the loop.")
     return 0
 
 

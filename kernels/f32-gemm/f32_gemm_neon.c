@@ -139,10 +139,44 @@ void aio_f32_gemm_pack_t__neon(size_t kc, size_t rows_valid, size_t width,
                 c[(q) % S][i][v] = vfmaq_laneq_f32(c[(q) % S][i][v], bv, x[i], q); \
         }                                                                      \
     } while (0)
+/* 1 row x 4 columns (a column edge): acc[0..4) += a[0..p) x B[0..p) for
+ * the largest p <= k that is a multiple of 8; returns p. In rows_tile its
+ * 4 chains of one FMA per 4 K waited on the 4-cycle FMA latency (49% of
+ * the FMA bound on N1); here 8 K per pass feed 8 chains. Out of line so
+ * that it does not change the register allocation of the other tiles. */
+__attribute__((noinline)) static size_t rows_1x4_k8(size_t k, const float *a, const float *b, size_t ldb,
+                                                    float *acc)
+{
+    float32x4_t c[8];
+    c[0] = vld1q_f32(acc);
+#pragma GCC unroll 8
+    for (int t = 1; t < 8; t++)
+        c[t] = vdupq_n_f32(0.0f);
+    size_t p = 0;
+    for (const float *bp = b; p + 8 <= k; p += 8, bp += 8 * ldb) {
+        AIO_MCA_BEGIN("rows_tile_1x4__neon");
+        const float32x4_t x0 = vld1q_f32(a + p), x1 = vld1q_f32(a + p + 4);
+        c[0] = vfmaq_laneq_f32(c[0], vld1q_f32(bp + 0 * ldb), x0, 0);
+        c[1] = vfmaq_laneq_f32(c[1], vld1q_f32(bp + 1 * ldb), x0, 1);
+        c[2] = vfmaq_laneq_f32(c[2], vld1q_f32(bp + 2 * ldb), x0, 2);
+        c[3] = vfmaq_laneq_f32(c[3], vld1q_f32(bp + 3 * ldb), x0, 3);
+        c[4] = vfmaq_laneq_f32(c[4], vld1q_f32(bp + 4 * ldb), x1, 0);
+        c[5] = vfmaq_laneq_f32(c[5], vld1q_f32(bp + 5 * ldb), x1, 1);
+        c[6] = vfmaq_laneq_f32(c[6], vld1q_f32(bp + 6 * ldb), x1, 2);
+        c[7] = vfmaq_laneq_f32(c[7], vld1q_f32(bp + 7 * ldb), x1, 3);
+        AIO_MCA_END();
+    }
+    const float32x4_t s = vaddq_f32(vaddq_f32(vaddq_f32(c[0], c[1]), vaddq_f32(c[2], c[3])),
+                                    vaddq_f32(vaddq_f32(c[4], c[5]), vaddq_f32(c[6], c[7])));
+    vst1q_f32(acc, s);
+    return p;
+}
+
 AIO_INLINE void rows_tile(const size_t MR, const size_t NV, size_t k, const float *a, size_t lda,
                           const float *b, size_t ldb, float *acc, size_t ldacc)
 {
     const size_t S = MR * NV >= 8 ? 1 : MR * NV >= 4 ? 2 : 4;
+    const size_t p0 = MR == 1 && NV == 1 ? rows_1x4_k8(k, a, b, ldb, acc) : 0;
     float32x4_t c[4][8][2];
 #pragma GCC unroll 8
     for (size_t i = 0; i < MR; i++)
@@ -153,8 +187,8 @@ AIO_INLINE void rows_tile(const size_t MR, const size_t NV, size_t k, const floa
             for (size_t t = 1; t < S; t++)
                 c[t][i][v] = vdupq_n_f32(0.0f);
         }
-    const float *bp = b;
-    size_t p = 0;
+    const float *bp = b + p0 * ldb;
+    size_t p = p0;
     for (; p + 4 <= k; p += 4, bp += 4 * ldb) {
         AIO_MCA_BEGIN("rows_tile__neon");
         float32x4_t x[8];

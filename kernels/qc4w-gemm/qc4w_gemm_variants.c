@@ -10,9 +10,10 @@ const aio_qc4w_gemm_variant aio_qd8_f32_qc4w_gemm_variants[] = {
     {"aio_qd8_f32_qc4w_gemm__avx512vnni", aio_qd8_f32_qc4w_gemm__avx512vnni,
      AIO_ISA_X86_AVX512 | AIO_ISA_X86_AVX512_VNNI, 4, 32, aio_qd8_quantize_rows__avx512},
 #elif defined(__aarch64__)
-    {"aio_qd8_f32_qc4w_gemm__neondot", aio_qd8_f32_qc4w_gemm__neondot, AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD, 2,
+    {"aio_qd8_f32_qc4w_gemm__neondot", aio_qd8_f32_qc4w_gemm__neondot, AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD, 4,
      16, aio_qd8_quantize_rows__neon},
-    {"aio_qd8_f32_qc4w_gemm__neoni8mm", aio_qd8_f32_qc4w_gemm__neoni8mm, AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM, 2, 16,
+    {"aio_qd8_f32_qc4w_gemm__neoni8mm", aio_qd8_f32_qc4w_gemm__neoni8mm,
+     AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM | AIO_ISA_ARM_DOTPROD, 4, 16,
      aio_qd8_quantize_rows__neon},
 #endif
 };

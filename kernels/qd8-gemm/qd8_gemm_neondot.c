@@ -25,9 +25,13 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
     const int8_t *qa = (const int8_t *)(g->qa + i0 * g->ldqa);
     const size_t ldqa = (size_t)g->ldqa;
     const int8_t *wp = aio_qc8_block(w, blk) + 64;
+    /* One row: an accumulator set per group of a step, so a chain has one
+     * sdot per step, not 4 (AmpereOne: sdot latency 3, the single chain
+     * took 12 cycles per step for 8 of sdot issue). */
+    const int nacc = mr == 1 ? 4 : mr;
     int32x4_t acc[MR][4];
     #pragma GCC unroll 8
-    for (int i = 0; i < mr; i++)
+    for (int i = 0; i < nacc; i++)
         #pragma GCC unroll 8
         for (int c = 0; c < 4; c++)
             acc[i][c] = vdupq_n_s32(0);
@@ -46,8 +50,10 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
             _Pragma("GCC unroll 8")                                         \
             for (int i = 0; i < mr; i++)                                    \
                 _Pragma("GCC unroll 8")                                     \
-                for (int c = 0; c < 4; c++)                                 \
-                    acc[i][c] = vdotq_laneq_s32(acc[i][c], wv[c], a[i], L); \
+                for (int c = 0; c < 4; c++) {                               \
+                    const int r = mr == 1 ? (L) : i;                        \
+                    acc[r][c] = vdotq_laneq_s32(acc[r][c], wv[c], a[i], L); \
+                }                                                           \
         } while (0)
         GROUP(0);
         GROUP(1);
@@ -56,6 +62,10 @@ AIO_INLINE void tile(const int mr, const aio_qd8_gemm_args *g, int64_t i0, int64
 #undef GROUP
         AIO_MCA_END();
     }
+    if (mr == 1)
+        #pragma GCC unroll 8
+        for (int c = 0; c < 4; c++)
+            acc[0][c] = vaddq_s32(vaddq_s32(acc[0][c], acc[1][c]), vaddq_s32(acc[2][c], acc[3][c]));
     const int64_t jb = blk * AIO_QC8_BLOCK;
     const int64_t j0 = n0 > jb ? n0 : jb, j1 = n1 < jb + 16 ? n1 : jb + 16;
     #pragma GCC unroll 8

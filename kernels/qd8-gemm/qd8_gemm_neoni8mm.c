@@ -78,25 +78,34 @@ AIO_INLINE void tile(const int mr, const int zipped, const aio_qd8_gemm_args *g,
         }
 #pragma GCC unroll 2
         for (int h = 0; h < 2; h++) { /* groups 2h, 2h+1: K 8h..8h+7 */
-            int8x16_t wv[8];
             if (zipped) {
+                int8x16_t wv[8];
 #pragma GCC unroll 8
                 for (int c = 0; c < 8; c++)
                     wv[c] = vld1q_s8(wp + 128 * h + 16 * c);
-            } else {
-#pragma GCC unroll 4
-            for (int c = 0; c < 4; c++) {
-                const int32x4_t g0 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 16 * c));
-                const int32x4_t g1 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 64 + 16 * c));
-                wv[2 * c] = vreinterpretq_s8_s32(vzip1q_s32(g0, g1));     /* channels 4c, 4c+1 */
-                wv[2 * c + 1] = vreinterpretq_s8_s32(vzip2q_s32(g0, g1)); /* 4c+2, 4c+3 */
-            }
-            }
 #pragma GCC unroll 2
-            for (int r = 0; r < rp; r++)
+                for (int r = 0; r < rp; r++)
 #pragma GCC unroll 8
-                for (int c = 0; c < 8; c++)
-                    acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
+                    for (int c = 0; c < 8; c++)
+                        acc[r][c] = vmmlaq_s32(acc[r][c], a[r][h], wv[c]);
+            } else {
+                /* Each zipped pair is used by both row pairs at once: with
+                 * all 8 zipped vectors live next to 16 accumulators and 4 A
+                 * vectors gcc ran out of registers and copied 16
+                 * accumulators (mov) per step, 8 cycles of V pipe. */
+#pragma GCC unroll 4
+                for (int c = 0; c < 4; c++) {
+                    const int32x4_t g0 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 16 * c));
+                    const int32x4_t g1 = vreinterpretq_s32_s8(vld1q_s8(wp + 128 * h + 64 + 16 * c));
+                    const int8x16_t w0 = vreinterpretq_s8_s32(vzip1q_s32(g0, g1)); /* channels 4c, 4c+1 */
+                    const int8x16_t w1 = vreinterpretq_s8_s32(vzip2q_s32(g0, g1)); /* 4c+2, 4c+3 */
+#pragma GCC unroll 2
+                    for (int r = 0; r < rp; r++) {
+                        acc[r][2 * c] = vmmlaq_s32(acc[r][2 * c], a[r][h], w0);
+                        acc[r][2 * c + 1] = vmmlaq_s32(acc[r][2 * c + 1], a[r][h], w1);
+                    }
+                }
+            }
         }
         AIO_MCA_END();
     }
@@ -119,11 +128,22 @@ AIO_INLINE void tile(const int mr, const int zipped, const aio_qd8_gemm_args *g,
     }
 }
 
+/* A single row wastes half of every SMMLA (the pair's copy is dropped)
+ * and still pays the zips; sdot does its 16 useful MACs per instruction
+ * with no zips, so one row goes to the dotprod kernel (the same int32
+ * sums and epilogue: bit-identical). Model, 1 row x 16 K x 16 channels:
+ * sdot 8.5 (N1) / 12 (AmpereOne) cycles, SMMLA 17 / 25. */
+AIO_TARGET static void one_row(const aio_qd8_gemm_args *g, int64_t i, int64_t b, int64_t n0, int64_t n1)
+{
+    const int64_t jb = b * AIO_QC8_BLOCK;
+    aio_qd8_f32_qc8w_gemm__neondot(g, i, i + 1, n0 > jb ? n0 : jb, n1 < jb + 16 ? n1 : jb + 16);
+}
+
 /* Rows [i0, i1) of one W block (wp: zipped or not), in 4-row tiles. */
 #define AIO_I8MM_ROWS(Z)                                                 \
     for (int64_t i = i0; i < i1; i += MR)                               \
         switch (i1 - i < MR ? (int)(i1 - i) : MR) {                     \
-        case 1: tile(1, Z, g, i, b, wp, n0, n1); break;                 \
+        case 1: one_row(g, i, b, n0, n1); break;                        \
         case 2: tile(2, Z, g, i, b, wp, n0, n1); break;                 \
         case 3: tile(3, Z, g, i, b, wp, n0, n1); break;                 \
         default: tile(4, Z, g, i, b, wp, n0, n1); break;                \

@@ -18,7 +18,7 @@ const aio_qd8_gemm_variant aio_qd8_f32_qc8w_gemm_variants[] = {
     {"aio_qd8_f32_qc8w_gemm__neondot", aio_qd8_f32_qc8w_gemm__neondot,
      AIO_ISA_ARM_NEON | AIO_ISA_ARM_DOTPROD, 4, 16, 0, aio_qd8_quantize_rows__neon, 128},
     {"aio_qd8_f32_qc8w_gemm__neoni8mm", aio_qd8_f32_qc8w_gemm__neoni8mm,
-     AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM, 4, 16, 0, aio_qd8_quantize_rows__neon, 128},
+     AIO_ISA_ARM_NEON | AIO_ISA_ARM_I8MM | AIO_ISA_ARM_DOTPROD, 4, 16, 0, aio_qd8_quantize_rows__neon, 128},
 #endif
 };
 const size_t aio_qd8_f32_qc8w_gemm_variant_count =
