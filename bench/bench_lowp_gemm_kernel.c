@@ -5,6 +5,10 @@
  *   bench_lowp_gemm_kernel [--peak FILE] [--threads T] [--no-panels] [--shape M,K,N]...
  *
  * --no-panels: bf16 packs W on every call (the path without the cache).
+ * --bf16-only: skips the int8 kernels.
+ * --cold MIB: bf16 rotates through copies of the packed W totalling at
+ * least MIB MiB (past L3: 128 here, L3 being 32), so every call reads its
+ * weights from DRAM, as each Linear of a model does once per forward.
  *
  * Peak: the JSON of bench_peak (keys bf16_dot_avx512, int8_dot_avx512vnni,
  * GFLOP/s or GOP/s per core) when --peak names it, else a register-only
@@ -165,6 +169,8 @@ typedef struct problem {
     const aio_bf16_gemm_args *bg;
     const struct aio_bf16_gemm_ops *bops; /* non-NULL: run on bpanels */
     const uint32_t *bpanels;
+    uint32_t **cold; /* non-NULL: ncold copies of bpanels, used in turn */
+    int ncold, next_cold;
     const aio_qd8_gemm_variant *qv;
     aio_qd8_gemm_args *qg;
     const float *a;
@@ -200,6 +206,10 @@ static void job(void *x, int tid)
 static void one_call(pool *p, problem *pr)
 {
     if (pr->kind == 0) {
+        if (pr->cold) {
+            pr->bpanels = pr->cold[pr->next_cold];
+            pr->next_cold = (pr->next_cold + 1) % pr->ncold;
+        }
         pool_run(p, job, pr);
         return;
     }
@@ -263,7 +273,7 @@ static void *aligned(size_t bytes)
 int main(int argc, char **argv)
 {
     const char *peak_file = NULL;
-    int max_threads = 2, no_panels = 0;
+    int max_threads = 2, no_panels = 0, cold_mib = 0, bf16_only = 0;
     int64_t shapes[64][3];
     int nshapes = 0;
     for (int i = 1; i < argc; i++) {
@@ -272,6 +282,10 @@ int main(int argc, char **argv)
             peak_file = argv[++i];
         } else if (strcmp(argv[i], "--no-panels") == 0) {
             no_panels = 1;
+        } else if (strcmp(argv[i], "--bf16-only") == 0) {
+            bf16_only = 1;
+        } else if (strcmp(argv[i], "--cold") == 0 && i + 1 < argc) {
+            cold_mib = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             max_threads = atoi(argv[++i]);
             max_threads = max_threads < 1 ? 1 : max_threads > 16 ? 16 : max_threads;
@@ -280,7 +294,7 @@ int main(int argc, char **argv)
             shapes[nshapes][0] = m, shapes[nshapes][1] = k, shapes[nshapes][2] = n;
             nshapes++;
         } else {
-            fprintf(stderr, "usage: %s [--peak FILE] [--threads T] [--no-panels] [--shape M,K,N]...\n", argv[0]);
+            fprintf(stderr, "usage: %s [--peak FILE] [--threads T] [--no-panels] [--bf16-only] [--cold MIB] [--shape M,K,N]...\n", argv[0]);
             return 2;
         }
     }
@@ -313,8 +327,8 @@ int main(int argc, char **argv)
         pk_bf16 = (pk_bf16 = json_peak(peak_file, "bf16_dot_avx512")) > 0 ? pk_bf16 : local_peak(0);
     if (has_vnni)
         pk_i8 = (pk_i8 = json_peak(peak_file, "int8_dot_avx512vnni")) > 0 ? pk_i8 : local_peak(1);
-    printf("# isa: %s; peak per core: bf16 %.1f GFLOP/s, int8 %.1f GOP/s (%s); median of 7\n", desc, pk_bf16,
-           pk_i8, peak_file ? peak_file : "local loop");
+    printf("# isa: %s; peak per core: bf16 %.1f GFLOP/s, int8 %.1f GOP/s (%s); median of 7%s\n", desc, pk_bf16,
+           pk_i8, peak_file ? peak_file : "local loop", cold_mib ? "; bf16 W cold (rotated copies)" : "");
     if (!bv)
         printf("# no native bf16-dot variant on this CPU: bf16 not timed\n");
     if (!qv)
@@ -350,14 +364,27 @@ int main(int argc, char **argv)
                     aio_bf16_gemm_pack_panels(bops, wb, 1, K, N, K, panels, 0, N);
                 problem pr = {.threads = T, .m = M, .n = N, .k = K, .nr = bv->nr, .kind = 0,
                               .bfn = bv->fn, .bg = &bg, .bops = bops, .bpanels = panels};
+                uint32_t *cold[256];
+                const size_t pbytes = bops ? aio_bf16_gemm_panels_bytes(bops, N, K) : 1;
+                size_t ncold = ((size_t)cold_mib << 20) / pbytes + 1;
+                ncold = cold_mib <= 0 ? 0 : ncold > 256 ? 256 : ncold;
+                if (bops && ncold > 0) {
+                    for (size_t x = 0; x < ncold; x++) {
+                        cold[x] = aligned(aio_bf16_gemm_panels_bytes(bops, N, K));
+                        memcpy(cold[x], panels, aio_bf16_gemm_panels_bytes(bops, N, K));
+                    }
+                    pr.cold = cold, pr.ncold = (int)ncold;
+                }
                 const double t = time_problem(&p, &pr);
+                for (size_t x = 0; pr.cold && x < ncold; x++)
+                    free(cold[x]);
                 printf("%-36s %2d %5lld %5lld %5lld %9.3f %9.1f %6.1f%% %8s %6.1f%%\n", bv->name, T, (long long)M,
                        (long long)K, (long long)N, t * 1e3, flops / t * 1e-9,
                        pk_bf16 > 0 ? 100.0 * flops / t * 1e-9 / (pk_bf16 * T) : 0.0, "-",
                        pk_bf16 > 0 ? 100.0 * flops / g_best_s * 1e-9 / (pk_bf16 * T) : 0.0);
                 free(panels);
             }
-            if (qv) {
+            if (qv && !bf16_only) {
                 aio_qd8_gemm_args qg = {.m = M, .qa = qa, .ldqa = ldq, .a_scale = sa, .w = &qpw, .c = c,
                                         .ldc = N, .s = bias, .s_stride_m = 0, .s_stride_n = 1,
                                         .alpha = 1, .beta = 1};

@@ -55,6 +55,40 @@ bool bf16_via_f32() {
 #endif
 }
 
+// One matrix over the intra-op pool: MP x NP micro-panels cut into tm x tn
+// = threads tiles, one per thread, the largest as small as it can be
+// (ties to more N parts: each thread then reads less of B). Each tile packs
+// its rows of A once over its whole N range; cutting N finer (the batched
+// split's 4 tiles per thread) repacked, and re-rounded, A once per tile:
+// A packing measured ~5% of a one-thread call at M = 128, so 3-4 packs per
+// thread cost 10-15%. tile(m0, m1, n0, n1).
+template <typename Tile>
+void run_matrix_tiles(int64_t M, int64_t N, int64_t K, int64_t mr, int64_t nr, const Tile &tile) {
+  const int64_t threads = at::get_num_threads();
+  if (threads <= 1 || M * N * K < kLowpSerialMacs || at::in_parallel_region() || !parallel_is_safe()) {
+    tile(0, M, 0, N);
+    return;
+  }
+  const int64_t MP = (M + mr - 1) / mr, NP = (N + nr - 1) / nr;
+  int64_t tm = 1, tn = threads, best = -1;
+  for (int64_t m = 1; m <= threads; m++) {
+    if (threads % m) continue;
+    const int64_t n = threads / m;
+    if (m > MP || n > NP) continue;
+    const int64_t work = ((MP + m - 1) / m) * ((NP + n - 1) / n);
+    if (best < 0 || work < best) best = work, tm = m, tn = n;
+  }
+  if (best < 0) tm = std::min(threads, MP), tn = 1;  // fewer panels than threads
+  at::parallel_for(0, tm * tn, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t im = t / tn, in = t % tn;
+      const int64_t m0 = MP * im / tm * mr, m1 = std::min(M, MP * (im + 1) / tm * mr);
+      const int64_t n0 = NP * in / tn * nr, n1 = std::min(N, NP * (in + 1) / tn * nr);
+      if (m0 < m1 && n0 < n1) tile(m0, m1, n0, n1);
+    }
+  });
+}
+
 // w: the weight tensor (B with the nn.Linear layout) when there is one: it
 // is then packed once into the kernel's panels and cached (from its second
 // use on, never stale: weight_cache.h), so calls pack only A.
@@ -69,8 +103,7 @@ void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, 
                     : weight_cache_get(*w, static_cast<const float *>(b), p.g.n, p.g.k, p.g.ldb, AIO_WFMT_BF16_PANELS);
   const uint32_t *panels = packed ? static_cast<const uint32_t *>(packed->pw.data) : nullptr;
   const int64_t ae = a_bf16 ? 2 : 4, be = b_bf16 ? 2 : 4;
-  run_batched_tiles(p.batch, p.g.m, p.g.n, p.g.k, k.mr, 4 * k.nr,
-                    [&](int64_t bi, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  auto run_tile = [&](int64_t bi, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
                       aio_bf16_gemm_args g{};
                       g.m = p.g.m, g.n = p.g.n, g.k = p.g.k;
                       g.a = static_cast<const char *>(a) + bi * p.a_bs * ae;
@@ -85,7 +118,12 @@ void run_bf16_dot(const BatchPlan &p, const void *a, int a_bf16, const void *b, 
                         aio_bf16_gemm_run_panels(ops, &g, panels, m0, m1, n0, n1);
                       else
                         k.fn(&g, m0, m1, n0, n1);
-                    });
+  };
+  if (p.batch == 1)
+    run_matrix_tiles(p.g.m, p.g.n, p.g.k, k.mr, k.nr,
+                     [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) { run_tile(0, m0, m1, n0, n1); });
+  else
+    run_batched_tiles(p.batch, p.g.m, p.g.n, p.g.k, k.mr, 4 * k.nr, run_tile);
 }
 
 // ---- explicit Half / BFloat16 ----

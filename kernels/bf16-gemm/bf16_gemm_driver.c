@@ -81,6 +81,34 @@ static const void *at(const void *base, int bf16, int64_t idx)
 static void reference(const aio_bf16_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 static float load_bf16(const void *base, int bf16, int64_t idx);
 
+/* Software prefetch of the pre-packed B block the loop nest reads next,
+ * into L2, a slice per micro-kernel call of the current block. In a model
+ * every weight comes from DRAM once per forward; unfetched, the first A
+ * micro-panel's sweep over each block stalls on it. BERT-base's 72
+ * Linears at M = 128, 2 threads: 58.6 -> 53.3 ms CPU time with it. The
+ * block is nb panels of `lines` cache lines each, panel r at
+ * base + r * stride. */
+typedef struct b_prefetch {
+    const char *base;
+    size_t stride, lines, nb;
+    size_t r, l;              /* next panel, next line in it */
+    size_t step;              /* lines per call */
+} b_prefetch;
+
+static void prefetch_step(b_prefetch *pf)
+{
+    for (size_t n = 0; n < pf->step && pf->r < pf->nb; n++) {
+        __builtin_prefetch(pf->base + pf->r * pf->stride + pf->l * 64, 0, 2);
+        if (++pf->l == pf->lines)
+            pf->l = 0, pf->r++;
+    }
+}
+
+/* Past this many A micro-panels per block the stall of the first sweep is
+ * amortized and the prefetch only adds L2 pressure (as in the f32 panels
+ * driver). */
+#define PREFETCH_MAX_A_PANELS 32
+
 /* b_panels: W pre-packed (aio_bf16_gemm_pack_panels), n0 on a panel
  * boundary; NULL: B is packed here, block by block. */
 static void run_impl(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g, const uint32_t *b_panels,
@@ -95,7 +123,11 @@ static void run_impl(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g, 
     const size_t MR = ops->mr, NR = ops->nr;
     const size_t K = (size_t)g->k, K2 = (K + 1) / 2, mt = (size_t)(m1 - m0), nt = (size_t)(n1 - n0);
     const size_t kc_max = min_sz(ops->kc, round_up(K, 2));
-    const size_t nc_max = min_sz(ops->nc, round_up(nt, NR));
+    /* Prefetching, the current and next B blocks share L2 with the A
+     * block: half-width N blocks keep the three within it. */
+    const int prefetch = b_panels && round_up(mt, MR) / MR <= PREFETCH_MAX_A_PANELS;
+    const size_t nc_half = ops->nc / 2 / NR * NR;
+    const size_t nc_max = min_sz(prefetch && nc_half ? nc_half : ops->nc, round_up(nt, NR));
     /* Rows of A per chunk: all of them when their packed form fits. */
     const size_t panel_words = K2 * MR, a_bytes = ops->a_bytes ? ops->a_bytes : (size_t)8 << 20;
     size_t mc = round_up(mt, MR);
@@ -139,6 +171,23 @@ static void run_impl(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g, 
                         ops->pack_n(kc, nr, NR, at(g->b, g->b_bf16, (int64_t)pc * g->ldb + j),
                                     (size_t)g->ldb, g->b_bf16, dst);
                 }
+                b_prefetch pf = {0};
+                if (prefetch) {
+                    /* next block: this N block's next K block, else the
+                     * next N block's first */
+                    size_t npc = pc + kc_max, njc = jc;
+                    if (npc >= K)
+                        npc = 0, njc = jc + nc_max;
+                    if (njc < nt) {
+                        const size_t nnc = min_sz(nc_max, nt - njc), nkc = min_sz(kc_max, K - npc);
+                        pf.base = (const char *)(b_panels + (size_t)(n0 + (int64_t)njc) / NR * K2 * NR + npc / 2 * NR);
+                        pf.stride = K2 * NR * 4;
+                        pf.lines = ((nkc + 1) / 2 * NR * 4 + 63) / 64;
+                        pf.nb = (nnc + NR - 1) / NR;
+                        const size_t calls = (mcur + MR - 1) / MR * ((nc + NR - 1) / NR);
+                        pf.step = (pf.lines * pf.nb + calls - 1) / calls;
+                    }
+                }
                 for (size_t ir = 0; ir < mcur; ir += MR) {
                     const size_t mr = min_sz(MR, mcur - ir);
                     const int64_t i = m0 + (int64_t)(i0 + ir);
@@ -152,6 +201,8 @@ static void run_impl(const aio_bf16_gemm_ops *ops, const aio_bf16_gemm_args *g, 
                          * starts at its pair pc/2 */
                         const uint32_t *bp = b_panels ? b_panels + (size_t)j / NR * K2 * NR + pc / 2 * NR
                                                       : bpack + jr * kc2;
+                        if (pf.step)
+                            prefetch_step(&pf);
                         ops->gemm(kc2, ap, bp, &o, mr, min_sz(NR, nc - jr));
                     }
                 }
