@@ -172,8 +172,9 @@ Tuple4 run_bag(const at::Tensor &w, const at::Tensor &idx, const at::Tensor &off
     if (packed) {
       fmt = g_table_fmt;
       a.table = packed->pw.data;
-      a.ld = p.dim;
+      a.ld = packed->pw.kp;
       a.scale_bias = packed->pw.scales;
+      a.sb_ld = packed->pw.kp / int64_t(sizeof(float));  // QU8's pairs are inline, one a row
     }
   }
   a.dim = p.dim;
