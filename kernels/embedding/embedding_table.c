@@ -6,7 +6,7 @@
 #include "norm/row_io_ref.h"
 
 void aio_embedding_quantize_qu8(const float *src, int64_t ld, int64_t dim, int64_t r0, int64_t r1, uint8_t *q,
-                                float *scale_bias)
+                                int64_t q_ld, float *scale_bias, int64_t sb_ld)
 {
     for (int64_t r = r0; r < r1; r++) {
         const float *x = src + r * ld;
@@ -18,14 +18,14 @@ void aio_embedding_quantize_qu8(const float *src, int64_t ld, int64_t dim, int64
         /* A constant row is exact: scale 0, every q 0, value = bias. */
         const float scale = (hi - lo) / 255.f;
         const float inv = scale > 0.f ? 1.f / scale : 0.f;
-        uint8_t *qr = q + r * dim;
+        uint8_t *qr = q + r * q_ld;
         for (int64_t c = 0; c < dim; c++) {
             float v = rintf((x[c] - lo) * inv);
             v = v < 0.f ? 0.f : v > 255.f ? 255.f : v;
             qr[c] = (uint8_t)v;
         }
-        scale_bias[2 * r] = scale;
-        scale_bias[2 * r + 1] = lo;
+        scale_bias[r * sb_ld] = scale;
+        scale_bias[r * sb_ld + 1] = lo;
     }
 }
 
@@ -49,7 +49,8 @@ void aio_embedding_gather(const aio_embedding_bag_args *a, int64_t i0, int64_t i
         const int64_t idx = a->idx64 ? ((const int64_t *)a->indices)[i] : ((const int32_t *)a->indices)[i];
         if (fmt == AIO_EMB_QU8) {
             const uint8_t *q = (const uint8_t *)a->table + idx * a->ld;
-            const float s = a->scale_bias[2 * idx], b = a->scale_bias[2 * idx + 1];
+            const int64_t sl = a->sb_ld ? a->sb_ld : 2;
+            const float s = a->scale_bias[idx * sl], b = a->scale_bias[idx * sl + 1];
             float *o = (float *)a->out + i * a->ldo;
             for (int64_t c = 0; c < a->dim; c++) o[c] = fmaf(s, (float)q[c], b);
         } else {

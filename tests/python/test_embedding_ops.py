@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 
-from conftest import ROOT, aio_lines, run, run_py
+from conftest import ROOT, aio_lines, run, run_py, run_py_json
 
 CASES = ROOT / "tests/python/workloads/embedding_cases.py"
 COMPRESSED = ROOT / "tests/python/workloads/embedding_compressed.py"
@@ -93,7 +93,8 @@ def test_report_shows_what_ran(results):
 def test_compressed_tables_bounded_and_never_stale(tmp_path, fmt, var):
     prof = tmp_path / "prof.json"
     p = run([sys.executable, str(COMPRESSED), fmt],
-            env={var: "EmbeddingBag", "AIO_PROFILER_FILE": prof, "AIO_DEBUG_MODE": 3})
+            env={var: "EmbeddingBag", "AIO_PROFILER_FILE": prof, "AIO_DEBUG_MODE": 3,
+                 "AIO_IGNORE_POLICY": 1})  # small tables: the policy would keep them on stock fp32
     res = json.loads(p.stdout.strip().splitlines()[-1])
     assert len(res) == 18
     for name, (ratio, cos) in res.items():
@@ -139,3 +140,29 @@ def test_policy_defers_to_stock_fast_path(tmp_path):
     bag = ops["aten::_embedding_bag_forward_only"]
     assert bag["calls"] == 4 and bag["accelerated"] == 2 and bag["fallback"] == {"policy": 2}
     assert ops["aten::embedding"]["fallback"] == {"policy": 1}
+
+
+def test_policy_cache_resident_tables_stay_fp32(tmp_path):
+    """Under a compression filter, an fp32 table that fits the last-level
+    cache (32 MiB) stays on stock, exactly and with no compressed copy; a
+    larger one is compressed. max and padding_idx calls still run aio's."""
+    prof = tmp_path / "prof.json"
+    out, _ = run_py_json("""
+        import json, torch, torch.nn.functional as F
+        small = torch.randn(1000, 64); big = torch.randn(140000, 64)  # 0.25 MiB, 34 MiB
+        i = torch.randint(0, 1000, (30,)); o = torch.tensor([0, 10, 20])
+        err = []
+        for w in (small, big):
+            for _ in range(4):  # compressed from the second use
+                got = F.embedding_bag(i, w, o, mode="sum")
+            ref = w.double()[i].view(3, 10, 64).sum(1)
+            err.append((got.double() - ref).abs().max().item())
+        F.embedding_bag(i, small, o, mode="max")
+        print(json.dumps(err))
+        """, env={"AIO_QUANTIZE_INT8_FILTER": "EmbeddingBag", "AIO_PROFILER_FILE": prof})
+    ops = json.loads(prof.read_text())["ops"]
+    bag = ops["aten::_embedding_bag_forward_only"]
+    # small: 4 sums on stock (policy); big: 4 sums on aio; max on aio.
+    assert bag["calls"] == 9 and bag["fallback"] == {"policy": 4} and bag["accelerated"] == 5, bag
+    assert out[0] < 1e-4, out  # the small table: fp32 sums, no int8 error
+    assert out[1] > 1e-3, out  # the big one: int8 rows (step (max - min) / 255)

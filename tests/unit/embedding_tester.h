@@ -35,13 +35,18 @@ static inline uint32_t emb_randint(uint32_t n)
 }
 
 /* A table of `rows` x dim in fmt, row stride ld; returns the value of an
- * element as the kernels must see it. */
+ * element as the kernels must see it. QU8: a row's (scale, bias) at
+ * sb[r * sb_ld]; inline in the row (the packed layout, sb pointing into
+ * data) or a dense array of its own (sb_ld 2, sb_own). */
 typedef struct emb_table {
     int fmt;
-    int64_t rows, dim, ld;
+    int64_t rows, dim, ld, sb_ld;
     void *data;
     float *sb;
+    int sb_own;
 } emb_table;
+#define EMB_SC(t, r) ((t)->sb[(r) * (t)->sb_ld])
+#define EMB_BI(t, r) ((t)->sb[(r) * (t)->sb_ld + 1])
 
 static inline double emb_value(const emb_table *t, int64_t r, int64_t c)
 {
@@ -49,18 +54,26 @@ static inline double emb_value(const emb_table *t, int64_t r, int64_t c)
     case AIO_EMB_F32: return LD_f32(t->data, r * t->ld + c);
     case AIO_EMB_F16: return LD_f16(t->data, r * t->ld + c);
     case AIO_EMB_BF16: return LD_bf16(t->data, r * t->ld + c);
-    default: return (double)t->sb[2 * r] * ((const uint8_t *)t->data)[r * t->ld + c] + t->sb[2 * r + 1];
+    default: return (double)EMB_SC(t, r) * ((const uint8_t *)t->data)[r * t->ld + c] + EMB_BI(t, r);
     }
 }
 
+/* QU8 with ld == dim: the packed layout (aio_embedding_qu8_ld), pairs
+ * inline; any other ld: the pairs in an array of their own. */
 static inline void emb_table_make(emb_table *t, int fmt, int64_t rows, int64_t dim, int64_t ld)
 {
+    const int packed = fmt == AIO_EMB_QU8 && ld == dim;
+    if (packed) ld = aio_embedding_qu8_ld(dim);
     t->fmt = fmt, t->rows = rows, t->dim = dim, t->ld = ld;
     const size_t esz = fmt == AIO_EMB_F32 ? 4 : fmt == AIO_EMB_QU8 ? 1 : 2;
     t->data = malloc((size_t)(rows * ld) * esz + 64);
-    t->sb = fmt == AIO_EMB_QU8 ? (float *)malloc((size_t)rows * 2 * sizeof(float)) : NULL;
+    t->sb_own = fmt == AIO_EMB_QU8 && !packed;
+    t->sb = t->sb_own ? (float *)malloc((size_t)rows * 2 * sizeof(float))
+            : packed  ? (float *)((char *)t->data + aio_embedding_qu8_sb_offset(dim))
+                      : NULL;
+    t->sb_ld = packed ? ld / 4 : 2;
     for (int64_t r = 0; r < rows; r++)
-        for (int64_t c = 0; c < ld; c++) {
+        for (int64_t c = 0; c < (packed ? dim : ld); c++) {
             const float v = emb_rand() * 4.f;
             switch (fmt) {
             case AIO_EMB_F32: ST_f32(t->data, r * ld + c, v); break;
@@ -70,15 +83,15 @@ static inline void emb_table_make(emb_table *t, int fmt, int64_t rows, int64_t d
             }
         }
     for (int64_t r = 0; t->sb && r < rows; r++) {
-        t->sb[2 * r] = 0.01f + 0.02f * (emb_rand() + 1.f);
-        t->sb[2 * r + 1] = emb_rand();
+        EMB_SC(t, r) = 0.01f + 0.02f * (emb_rand() + 1.f);
+        EMB_BI(t, r) = emb_rand();
     }
 }
 
 static inline void emb_table_free(emb_table *t)
 {
     free(t->data);
-    free(t->sb);
+    if (t->sb_own) free(t->sb);
 }
 
 static inline double emb_out_get(int dt, const void *p, int64_t i)
@@ -115,7 +128,7 @@ static inline int emb_case(aio_embedding_bag_fn fn, const char *name, const emb_
 
     aio_embedding_bag_args a;
     memset(&a, 0, sizeof a);
-    a.table = t->data, a.ld = t->ld, a.scale_bias = t->sb, a.dim = dim;
+    a.table = t->data, a.ld = t->ld, a.scale_bias = t->sb, a.sb_ld = t->sb_own ? 0 : t->sb_ld, a.dim = dim;
     a.indices = idx64 ? (const void *)idx : (const void *)idx32, a.n_indices = n;
     a.offsets = idx64 ? (const void *)off : (const void *)off32, a.n_offsets = last_offset ? nb + 1 : nb;
     a.idx64 = idx64, a.mode = mode, a.padding_idx = padding_idx;
@@ -139,15 +152,15 @@ static inline int emb_case(aio_embedding_bag_fn fn, const char *name, const emb_
                 double v = emb_value(t, idx[j], c);
                 if (mode == AIO_EMB_MAX) {
                     if (t->fmt == AIO_EMB_QU8)
-                        v = (double)fmaf(t->sb[2 * idx[j]], (float)((const uint8_t *)t->data)[idx[j] * t->ld + c],
-                                         t->sb[2 * idx[j] + 1]);
+                        v = (double)fmaf(EMB_SC(t, idx[j]), (float)((const uint8_t *)t->data)[idx[j] * t->ld + c],
+                                         EMB_BI(t, idx[j]));
                     if (!seen || v > ref) ref = v, ref_i = idx[j];
                     seen = 1;
                 } else {
                     const double wv = weighted ? w[j] : 1.0;
                     ref += wv * v;
                     /* QU8 sums scale * q and bias apart: their sizes bound the error. */
-                    mag += t->fmt == AIO_EMB_QU8 ? fabs(wv) * (fabs(v - t->sb[2 * idx[j] + 1]) + fabs(t->sb[2 * idx[j] + 1]))
+                    mag += t->fmt == AIO_EMB_QU8 ? fabs(wv) * (fabs(v - EMB_BI(t, idx[j])) + fabs(EMB_BI(t, idx[j])))
                                                  : fabs(wv * v);
                     fseq += (float)v;
                 }
@@ -218,7 +231,7 @@ static inline int emb_table_check(void)
     for (int64_t c = 0; c < dim; c++) src[2 * ld + c] = -1.25f; /* constant row */
     uint8_t *q = (uint8_t *)malloc(rows * dim);
     float *sb = (float *)malloc(rows * 2 * sizeof(float));
-    aio_embedding_quantize_qu8(src, ld, dim, 0, rows, q, sb);
+    aio_embedding_quantize_qu8(src, ld, dim, 0, rows, q, dim, sb, 2);
     for (int64_t r = 0; r < rows; r++)
         for (int64_t c = 0; c < dim; c++) {
             const double v = (double)sb[2 * r] * q[r * dim + c] + sb[2 * r + 1];
@@ -226,6 +239,17 @@ static inline int emb_table_check(void)
             if (!(fabs(v - src[r * ld + c]) <= tol) && bad++ < 5)
                 ROW_LOG_ERROR("qu8 quantize row %ld col %ld: %.9g vs %.9g", (long)r, (long)c, v, src[r * ld + c]);
         }
+    /* The packed layout holds the same bytes and pairs, each pair after its row. */
+    const int64_t pld = aio_embedding_qu8_ld(dim);
+    uint8_t *pq = (uint8_t *)calloc((size_t)(rows * pld), 1);
+    aio_embedding_quantize_qu8(src, ld, dim, 0, rows, pq, pld, (float *)(pq + aio_embedding_qu8_sb_offset(dim)), pld / 4);
+    for (int64_t r = 0; r < rows; r++) {
+        float psb[2];
+        memcpy(psb, pq + r * pld + aio_embedding_qu8_sb_offset(dim), sizeof psb);
+        if ((memcmp(pq + r * pld, q + r * dim, (size_t)dim) != 0 || psb[0] != sb[2 * r] || psb[1] != sb[2 * r + 1]) &&
+            bad++ < 5)
+            ROW_LOG_ERROR("qu8 packed row %ld differs from the dense one", (long)r);
+    }
     uint16_t *h = (uint16_t *)malloc(rows * dim * 2);
     for (int fmt = AIO_EMB_F16; fmt <= AIO_EMB_BF16; fmt++) {
         aio_embedding_convert_16(src, ld, dim, 1, rows, fmt, h);
@@ -249,15 +273,20 @@ static inline int emb_table_check(void)
     for (int i = 0; i < 4; i++)
         if (memcmp(out + i * 41, src + idx[i] * ld, dim * sizeof(float)) != 0 && bad++ < 5)
             ROW_LOG_ERROR("gather f32 row %d", i);
-    a.table = q, a.ld = dim, a.scale_bias = sb;
-    aio_embedding_gather(&a, 0, 4);
-    for (int i = 0; i < 4; i++)
-        for (int64_t c = 0; c < dim; c++) {
-            const float want = fmaf(sb[2 * idx[i]], (float)q[idx[i] * dim + c], sb[2 * idx[i] + 1]);
-            if (fabsf(out[i * 41 + c] - want) > 1e-6f * (fabsf(want) + 1) && bad++ < 5)
-                ROW_LOG_ERROR("gather qu8 row %d col %ld", i, (long)c);
-        }
-    free(src), free(q), free(sb), free(h);
+    for (int packed = 0; packed < 2; packed++) {
+        a.table = packed ? (const void *)pq : (const void *)q, a.ld = packed ? pld : dim;
+        a.scale_bias = packed ? (const float *)(pq + aio_embedding_qu8_sb_offset(dim)) : sb;
+        a.sb_ld = packed ? pld / 4 : 0;
+        memset(out, 0, sizeof out);
+        aio_embedding_gather(&a, 0, 4);
+        for (int i = 0; i < 4; i++)
+            for (int64_t c = 0; c < dim; c++) {
+                const float want = fmaf(sb[2 * idx[i]], (float)q[idx[i] * dim + c], sb[2 * idx[i] + 1]);
+                if (fabsf(out[i * 41 + c] - want) > 1e-6f * (fabsf(want) + 1) && bad++ < 5)
+                    ROW_LOG_ERROR("gather qu8 (packed %d) row %d col %ld", packed, i, (long)c);
+            }
+    }
+    free(src), free(q), free(sb), free(h), free(pq);
     return bad;
 }
 
