@@ -51,10 +51,16 @@ MODES = {  # name: (under aio?, aio env, how the model is prepared)
     "torchao int8 torch.compile": (False, {}, "torchao_int8"),
     "torchao int4 torch.compile": (False, {}, "torchao_int4"),
     "aio int4": (True, {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected"}, "fp32"),
+    # the other group sizes (accuracy against bytes; not in the default run)
+    "aio int4 g32": (True, {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected", "AIO_QUANTIZE_INT4_GROUP_SIZE": "32"},
+                     "fp32"),
+    "aio int4 g128": (True, {"AIO_QUANTIZE_INT4_FILTER": "FullyConnected", "AIO_QUANTIZE_INT4_GROUP_SIZE": "128"},
+                      "fp32"),
     # every Linear (K a multiple of 128) packed as a 4-bit GPTQ checkpoint (group 128) by the reference
     # packer (round to nearest, not GPTQ's solver), run by torch.ops.aio.gptq_linear
     "aio gptq 4-bit": (True, {}, "gptq4"),
 }
+OPTIONAL_MODES = {"aio int4 g32", "aio int4 g128"}
 # Preparations that need the peers' venv (bench/setup_peers.sh).
 PEER_PREPS = {"torchao_int8", "torchao_int4"}
 PEER_PYTHON = ROOT / "build/bench-venv/bin/python"
@@ -64,7 +70,8 @@ BYTES_PER_PARAM = {"fp32": 4, "bf16": 2, "dynamic_int8": 1, "compile": 4,
                    "aio implicit fp16": 2, "aio implicit bf16": 2, "aio int8": 1,
                    "aio_compile": 4, 'aio backend="aio" int8': 1, "torchao_int8": 1, "torchao_int4": 0.5,
                    # int4: half a byte plus an fp32 scale and zero term per group (64 by default)
-                   "aio int4": 0.5 + 8 / 64, "gptq4": 0.5 + 8 / 128}
+                   "aio int4": 0.5 + 8 / 64, "gptq4": 0.5 + 8 / 128,
+                   "aio int4 g32": 0.5 + 8 / 32, "aio int4 g128": 0.5 + 8 / 128}
 
 
 def _block_torchvision():
@@ -160,7 +167,7 @@ def main():
     ap.add_argument("--prep", default="fp32")
     ap.add_argument("--prompt", type=int, default=32)
     ap.add_argument("--new-tokens", type=int, default=64)
-    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--modes", default=",".join(m for m in MODES if m not in OPTIONAL_MODES))
     ap.add_argument("--reps", type=int, default=1, help="alternating rounds over the modes; medians reported")
     a = ap.parse_args()
     if a.worker:

@@ -7,7 +7,7 @@
  *
  * so dequant(W)[j][p] = sw[j][g] * (qw[j][p] - z[j][g]) with qw in [0, 15]
  * and zw = sw * z precomputed. One form serves the implicit mode (fp32
- * weights quantized here: asymmetric min/max per group, z in [0, 15]) and
+ * weights quantized here: aio_qc4w_quantize_group, zw any float) and
  * GPTQ checkpoints (their q, zero and scale as they are).
  *
  * A: the qd8 per-row quantization (aio_qd8_gemm.h) with a_offset 0: qa
@@ -50,12 +50,23 @@ static inline int64_t aio_qc4w_kp(int64_t k, int64_t group) { return (k + group 
 /* Bytes of the packed form (0: bad size or group). */
 size_t aio_qc4w_pack_bytes(int64_t n, int64_t k, int64_t group);
 
-/* Implicit mode: quantizes rows [n0, n1) of the fp32 W[N][K] per group,
- * asymmetric: sw = (max - min) / 15 over the group (with 0 inside the
- * range, so zero weights stay exact), z = rint(-min / sw); a NaN or
- * infinite group becomes all zero. Threads may pack disjoint ranges. */
+/* Implicit mode: quantizes rows [n0, n1) of the fp32 W[N][K] per group
+ * with aio_qc4w_quantize_group(search = 1); a NaN or infinite group
+ * becomes all zero. Threads may pack disjoint ranges. */
 int aio_qc4w_pack_rows(const float *w, int64_t ldw, int64_t n, int64_t k, int64_t group, void *dst,
                        aio_packed_weight *pw, int64_t n0, int64_t n1);
+
+/* One group x[0..len) to codes q in [0, 15] and the affine grid
+ * x ~ sw * q - zw. search 0: asymmetric min/max with 0 inside the range
+ * (zero weights exact), sw = (max - min) / 15, zw = sw * rint(-min / sw).
+ * search 1 (groups up to AIO_QC4W_SEARCH_MAX; longer ones take min/max):
+ * that, then ranges clipped by up to 18%, each with sw and zw refit by
+ * least squares and the codes moved to their nearest level; the candidate
+ * with the least squared error wins, so it is never worse than min/max.
+ * Elements inside [-zw, 15 sw - zw] are within sw/2 of their level. A NaN
+ * or infinite element makes the group all zero (q = 0, sw = zw = 0). */
+#define AIO_QC4W_SEARCH_MAX 1024
+void aio_qc4w_quantize_group(const float *x, int64_t len, int search, uint8_t *q, float *sw, float *zw);
 
 /* Checkpoints: rows [n0, n1) from given values: q[j*ldq + p] in [0, 15]
  * scale[j*lds + g], zero[j*lds + g] (the integer zero point, any float).

@@ -198,3 +198,14 @@ test-aarch64-qc4w-max: $(AARCH64_Q4CHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu max $(AARCH64_Q4CHECK) --quick --expect aio_qd8_f32_qc4w_gemm__neoni8mm
 test-aarch64-qc4w-a53: $(AARCH64_Q4CHECK)
 	$(QEMU_AARCH64) -L $(AARCH64_SYSROOT) -cpu cortex-a53 $(AARCH64_Q4CHECK) --quick --expect aio_qd8_f32_qc4w_gemm__ref
+
+# make bench-qc4w: the int8 x int4 GEMM at decode shapes, one thread, CPU
+# time, quantization / kernel / whole call apart (BENCH_ARGS="--group 32").
+BENCH_QC4W := $(BUILD)/bench/bench_qc4w_gemm_kernel
+$(BENCH_QC4W): bench/bench_qc4w_gemm_kernel.c $(KERNEL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+.PHONY: bench-qc4w
+bench-qc4w: $(BENCH_QC4W)
+	$(BENCH_QC4W) $(BENCH_ARGS)

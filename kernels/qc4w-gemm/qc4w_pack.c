@@ -55,6 +55,17 @@ static void put_q(const aio_packed_weight *pw, int64_t j, int64_t p, int q)
     *b = (unsigned char)((*b & ~(15 << sh)) | (q << sh));
 }
 
+/* All codes of channel j in group g, whole bytes: byte 4c + t of step s
+ * is channel c's alone (q[8s + t] low, q[8s + 4 + t] high). */
+static void put_codes(const aio_packed_weight *pw, int64_t j, int64_t g, const uint8_t *q)
+{
+    const int64_t group = aio_qc4w_fmt_group(pw->fmt);
+    unsigned char *b = group_at(pw, j, g) + (j % BLOCK) * 4;
+    for (int64_t s = 0; s < group / 8; s++, q += 8)
+        for (int t = 0; t < 4; t++)
+            b[s * 64 + t] = (unsigned char)(q[t] | q[4 + t] << 4);
+}
+
 static void put_group(const aio_packed_weight *pw, int64_t j, int64_t g, float sw, float zw)
 {
     float *s = sw_at(pw, j, g);
@@ -93,27 +104,37 @@ int aio_qc4w_pack_rows(const float *w, int64_t ldw, int64_t n, int64_t k, int64_
     if (n < 0 || k < 0 || !dst || !pw || n0 < 0 || n1 > n || ldw < k || !aio_qc4w_group_ok(group))
         return -1;
     header(pw, dst, n, k, group);
+    uint8_t q[AIO_QC4W_SEARCH_MAX];
     for (int64_t j = n0; j < n1; j++)
         for (int64_t g = 0; g < pw->kp / group; g++) {
-            const int64_t p0 = g * group, p1 = p0 + group < k ? p0 + group : k;
-            const float *src = w + j * ldw;
-            float lo = 0.0f, hi = 0.0f; /* 0 in the range: zeros stay exact */
-            int finite = 1;
-            for (int64_t p = p0; p < p1; p++) {
-                finite &= isfinite(src[p]) != 0;
-                lo = fminf(lo, src[p]);
-                hi = fmaxf(hi, src[p]);
+            const int64_t p0 = g * group, len = (p0 + group < k ? p0 + group : k) - p0;
+            const float *src = w + j * ldw + p0;
+            float sw, zw;
+            if (group <= AIO_QC4W_SEARCH_MAX) {
+                aio_qc4w_quantize_group(src, len, 1, q, &sw, &zw);
+                for (int64_t p = len; p < group; p++)
+                    q[p] = 0;
+                put_codes(pw, j, g, q);
+            } else { /* groups past the quantizer's buffer: the same min/max rule, streamed */
+                float lo = 0.0f, hi = 0.0f;
+                int finite = 1;
+                for (int64_t p = 0; p < len; p++) {
+                    finite &= isfinite(src[p]) != 0;
+                    lo = fminf(lo, src[p]);
+                    hi = fmaxf(hi, src[p]);
+                }
+                sw = finite ? (hi - lo) / 15.0f : 0.0f;
+                if (!(sw > 0.0f) || !isfinite(sw))
+                    sw = 0.0f;
+                const float z = sw > 0.0f ? rintf(-lo / sw) : 0.0f;
+                zw = sw * z;
+                for (int64_t p = 0; p < group; p++) {
+                    float r = p < len && sw > 0.0f ? rintf(src[p] / sw) + z : 0.0f;
+                    r = r < 0.0f ? 0.0f : r > 15.0f ? 15.0f : r;
+                    put_q(pw, j, p0 + p, (int)r);
+                }
             }
-            float sw = finite ? (hi - lo) / 15.0f : 0.0f;
-            if (!(sw > 0.0f) || !isfinite(sw))
-                sw = 0.0f;
-            const float z = sw > 0.0f ? rintf(-lo / sw) : 0.0f; /* in [0, 15] */
-            put_group(pw, j, g, sw, sw * z);
-            for (int64_t p = p0; p < p0 + group; p++) {
-                float r = p < p1 && sw > 0.0f ? rintf(src[p] / sw) + z : 0.0f;
-                r = r < 0.0f ? 0.0f : r > 15.0f ? 15.0f : r;
-                put_q(pw, j, p, (int)r);
-            }
+            put_group(pw, j, g, sw, zw);
         }
     if (n1 == n)
         zero_padding(pw, n);

@@ -93,8 +93,9 @@ Test(qc4w_gemm, pack_edge_groups)
     cr_assert_eq(aio_wpack(aio_qc4w_fmt(8), w, K, 2, K, buf, &pw), 0);
     for (int p = 0; p < 8; p++) cr_expect_eq(aio_wpack_get(&pw, 0, p), 0.0f);
     cr_expect_float_eq(aio_wpack_get(&pw, 0, 9), 1.0f, 1e-6);
-    cr_expect_eq(aio_wpack_get(&pw, 1, 0), 0.0f);
-    cr_expect_float_eq(aio_wpack_get(&pw, 1, 7), 7.0f, 1e-6);
+    /* the ramp 0..7: the clipping search's refit trades the exact ends for
+     * less squared error, each value still within half a min/max step */
+    for (int p = 0; p < 8; p++) cr_expect_leq(fabsf(aio_wpack_get(&pw, 1, p) - (float)p), 7.0f / 30.0f + 1e-6f);
 }
 
 static void off_by_one_kernel(const aio_qc4w_gemm_args *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
