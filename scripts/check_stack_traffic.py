@@ -91,6 +91,7 @@ ALLOW = {
     "zero_padding": "packing: int4 weight padding, once per weight (qc4w_pack.c)",
     "aio_qc4w_pack_rows": "packing: int4 weights quantized once per weight (qc4w_pack.c)",
     "aio_qc4w_pack_q": "packing: int4 weights quantized once per weight (qc4w_pack.c)",
+    "aio_qc4w_quantize_group": "packing: the int4 clipping search, once per weight group at pack time (qc4w_quantize.c)",
 }
 
 SKIP_OBJ = re.compile(r"(_ref|_variants|_avx2|_avx512f?|_avx512\w*|/isa|/kernels_init)\.o$")
