@@ -70,15 +70,8 @@ void run_matrix_tiles(int64_t M, int64_t N, int64_t K, int64_t mr, int64_t nr, c
     return;
   }
   const int64_t MP = (M + mr - 1) / mr, NP = (N + nr - 1) / nr;
-  int64_t tm = 1, tn = threads, best = -1;
-  for (int64_t m = 1; m <= threads; m++) {
-    if (threads % m) continue;
-    const int64_t n = threads / m;
-    if (m > MP || n > NP) continue;
-    const int64_t work = ((MP + m - 1) / m) * ((NP + n - 1) / n);
-    if (best < 0 || work < best) best = work, tm = m, tn = n;
-  }
-  if (best < 0) tm = std::min(threads, MP), tn = 1;  // fewer panels than threads
+  int64_t tm, tn;
+  split_panels(threads, MP, NP, tm, tn);
   at::parallel_for(0, tm * tn, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; t++) {
       const int64_t im = t / tn, in = t % tn;

@@ -26,6 +26,10 @@ struct BatchPlan {
 // Products below this many multiply-adds stay on the calling thread.
 constexpr int64_t kLowpSerialMacs = 1 << 18;
 
+// MP x NP micro-panels into tm x tn = threads tiles, the largest as small as
+// it can be (override_gemm.cpp); shared by the fp32 and bf16 GEMM paths.
+void split_panels(int64_t threads, int64_t MP, int64_t NP, int64_t &tm, int64_t &tn);
+
 // Splits batch x M x N over the intra-op pool: whole matrices per work item
 // when there are enough batches, else each matrix cut into tiles (N first,
 // then M) so every thread gets a few. tile(b, m0, m1, n0, n1).

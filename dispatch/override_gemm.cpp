@@ -179,21 +179,6 @@ bool run_compressed(const aio_f32_gemm_args &g, const at::Tensor &b) {
   return true;
 }
 
-// Splits MP x NP micro-panels (of A and B) into tm x tn = threads tiles so
-// that the largest tile is as small as it can be: no thread idles on an N
-// or M tail. Ties go to more N parts (each thread then reads less of B).
-void split_panels(int64_t threads, int64_t MP, int64_t NP, int64_t &tm, int64_t &tn) {
-  tm = 1, tn = threads;
-  int64_t best = -1;
-  for (int64_t m = 1; m <= threads; m++) {
-    if (threads % m) continue;
-    const int64_t n = threads / m;
-    if (m > MP || n > NP) continue;
-    const int64_t work = ((MP + m - 1) / m) * ((NP + n - 1) / n);
-    if (best < 0 || work < best) best = work, tm = m, tn = n;
-  }
-  if (best < 0) tm = std::min(threads, MP), tn = 1;  // fewer panels than threads
-}
 
 // fp32 at M >= 16 with the nn.Linear weight: the weight as cached panels
 // (packed on its second use), A packed once per call and shared by every
@@ -334,6 +319,22 @@ at::Tensor &aio_mm_out(const at::Tensor &a, const at::Tensor &b, at::Tensor &out
 }
 
 }  // namespace
+
+// Splits MP x NP micro-panels (of A and B) into tm x tn = threads tiles so
+// that the largest tile is as small as it can be: no thread idles on an N
+// or M tail. Ties go to more N parts (each thread then reads less of B).
+void split_panels(int64_t threads, int64_t MP, int64_t NP, int64_t &tm, int64_t &tn) {
+  tm = 1, tn = threads;
+  int64_t best = -1;
+  for (int64_t m = 1; m <= threads; m++) {
+    if (threads % m) continue;
+    const int64_t n = threads / m;
+    if (m > MP || n > NP) continue;
+    const int64_t work = ((MP + m - 1) / m) * ((NP + n - 1) / n);
+    if (best < 0 || work < best) best = work, tm = m, tn = n;
+  }
+  if (best < 0) tm = std::min(threads, MP), tn = 1;  // fewer panels than threads
+}
 
 int register_gemm_overrides(torch::Library &lib) {
   const aio_config *cfg = g_host->config;
